@@ -1,0 +1,39 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { Keyledger } from './composition';
+import { registerErrorHandling } from './httpErrors';
+import { apiKeyRoutes } from './routes/apiKeys';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export interface AppOptions {
+  ledger: Keyledger;
+  logger: Logger;
+  trustProxy?: boolean;
+}
+
+/** The HTTP app, with no listening socket: tests drive it with inject, main.ts listens. */
+export async function buildApp({ ledger, logger, trustProxy = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    trustProxy,
+    bodyLimit: 64 * 1024,
+    // A caller's request id is kept when it is sane, so that logs and events can be joined.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(apiKeyRoutes, { ledger });
+  return app;
+}

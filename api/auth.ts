@@ -1,0 +1,49 @@
+import type { FastifyRequest } from 'fastify';
+import type { Role } from '../domain';
+import type { KeyView } from '../projections/keyView';
+import type { KeyVerifier, VerificationCode } from '../projections/verifier';
+import { HttpError } from './httpErrors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The key that authenticated this request, set by requireRoles. */
+    principal?: KeyView;
+  }
+}
+
+/** `Authorization: Bearer <key>` first, then `X-API-Key: <key>`. */
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match) return match[1];
+  }
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header.trim()) return header.trim();
+  return undefined;
+}
+
+const UNAUTHORIZED: Partial<Record<VerificationCode, string>> = {
+  MALFORMED: 'invalid API key',
+  NOT_FOUND: 'invalid API key',
+  EXPIRED: 'API key expired',
+  REVOKED: 'API key revoked',
+};
+
+function challenge(error?: string): Record<string, string> {
+  return { 'www-authenticate': `Bearer realm="keyledger"${error ? `, error="${error}"` : ''}` };
+}
+
+/** A preHandler that lets through only a valid key holding every one of `roles`. */
+export function requireRoles(verifier: KeyVerifier, roles: readonly Role[]) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const key = presentedKey(request);
+    if (!key) throw new HttpError(401, 'authentication required', challenge());
+    const result = verifier.verify(key, roles);
+    const unauthorized = UNAUTHORIZED[result.code];
+    if (unauthorized) throw new HttpError(401, unauthorized, challenge('invalid_token'));
+    if (result.code === 'INSUFFICIENT_ROLE')
+      throw new HttpError(403, `${roles.join(', ')} role required`, challenge('insufficient_scope'));
+    request.principal = result.view;
+  };
+}

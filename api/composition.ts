@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../infrastructure/config';
+import type { EventStore } from '../infrastructure/eventStore/port';
+import { openSqliteEventStore } from '../infrastructure/eventStore/sqlite';
+import { KeySealer } from '../infrastructure/keySeal';
+import { KeyService } from '../infrastructure/keyService';
+import { resolveSealSecret } from '../infrastructure/sealSecret';
+import { AuthReadModel } from '../projections/authReadModel';
+import { ProjectionRunner } from '../projections/projectionRunner';
+import { KeyVerifier } from '../projections/verifier';
+
+export interface Keyledger {
+  config: Config;
+  store: EventStore;
+  readModel: AuthReadModel;
+  projection: ProjectionRunner;
+  keys: KeyService;
+  verifier: KeyVerifier;
+  close(): Promise<void>;
+}
+
+export const SQLITE_FILE = 'events.sqlite';
+
+async function openStore(config: Config, logger: Logger): Promise<EventStore> {
+  if (!config.EVENTSTORE_CONNECTION_STRING) return openSqliteEventStore(join(config.DATA_DIR, SQLITE_FILE));
+  // Loaded on demand so that the embedded mode never pulls in the gRPC client.
+  const { openEventStoreDb } = await import('../infrastructure/eventStore/eventStoreDb');
+  logger.info({ store: 'eventstoredb' }, 'using EventStoreDB');
+  return openEventStoreDb(config.EVENTSTORE_CONNECTION_STRING);
+}
+
+/** Wires the store, the read model and its projection, and the command service. */
+export async function openKeyledger(
+  config: Config,
+  logger: Logger,
+  options: { store?: EventStore; clock?: () => Date } = {},
+): Promise<Keyledger> {
+  const store = options.store ?? (await openStore(config, logger));
+  const seal = resolveSealSecret(config.KEY_SEAL_SECRET, config.DATA_DIR);
+  if (seal.source === 'file' && store.kind !== 'sqlite')
+    logger.warn(
+      { variable: 'KEY_SEAL_SECRET' },
+      'KEY_SEAL_SECRET is not set: using the secret in DATA_DIR; every instance on this store must share one secret',
+    );
+  const readModel = new AuthReadModel();
+  const projection = new ProjectionRunner(store, readModel, logger);
+  const keys = new KeyService(
+    store,
+    new KeySealer(seal.secret),
+    {
+      aliasOfKeyHash: (hash) => readModel.findByHash(hash)?.alias,
+      waitForPosition: (position) => projection.waitForPosition(position, config.READ_YOUR_WRITES_TIMEOUT_MS),
+    },
+    { ttlMs: config.KEY_TTL_SECONDS * 1000, keyPrefix: config.APIKEY_PREFIX, clock: options.clock },
+  );
+  projection.start();
+  return {
+    config,
+    store,
+    readModel,
+    projection,
+    keys,
+    verifier: new KeyVerifier(readModel, config.APIKEY_PREFIX),
+    async close() {
+      await projection.stop();
+      await store.close();
+    },
+  };
+}

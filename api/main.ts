@@ -1,0 +1,48 @@
+import { buildApp } from './app';
+import { openKeyledger } from './composition';
+import { ConfigError, loadConfig } from '../infrastructure/config';
+import { createLogger } from './logger';
+
+const STARTUP_CATCH_UP_MS = 60_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`keyledger: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const ledger = await openKeyledger(config, logger);
+  await ledger.projection.catchUp(STARTUP_CATCH_UP_MS);
+  const app = await buildApp({ ledger, logger, trustProxy: config.TRUST_PROXY });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    // app.close stops accepting, waits for in-flight requests; then the store is closed.
+    await app.close();
+    await ledger.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info(
+    { store: ledger.store.kind, keys: ledger.readModel.size, checkpoint: ledger.readModel.checkpoint.toString() },
+    'keyledger ready',
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`keyledger: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

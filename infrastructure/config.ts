@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { KEY_PREFIX_PATTERN } from './keyFormat';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  KEY_TTL_SECONDS: int(1, 10 * 365 * 24 * 3600).default(1_296_000),
+  APIKEY_PREFIX: z
+    .string()
+    .regex(KEY_PREFIX_PATTERN, 'must be 1-16 lowercase letters or digits, starting with a letter')
+    .default('ak'),
+  KEY_SEAL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  EVENTSTORE_CONNECTION_STRING: z
+    .string()
+    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, 'must start with esdb://')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  READ_YOUR_WRITES_TIMEOUT_MS: int(1, 60_000).default(5_000),
+  VERIFY_RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
+  VERIFY_RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000),
+  TRUST_PROXY: bool.default(false),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment once; a bad value names its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}

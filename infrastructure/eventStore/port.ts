@@ -1,0 +1,95 @@
+/**
+ * The event-store port. Adapters: SQLite (embedded, default) and EventStoreDB.
+ *
+ * Positions are global and strictly increasing; revisions count from 0 within a stream.
+ * Every "after" position below is exclusive, so a checkpoint (the last applied position)
+ * can be passed as-is to resume without a duplicate and without a gap.
+ */
+
+export type ExpectedRevision = 'no_stream' | 'any' | bigint;
+
+export interface EventMetadata {
+  actor: string;
+  requestId: string;
+  correlationId: string;
+  causationId: string;
+  /** ISO-8601 time at which the command was decided. */
+  at: string;
+  [key: string]: unknown;
+}
+
+export interface NewEvent {
+  /** UUID; a retried append of the same ids must not write them twice where the store supports it. */
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  streamName: string;
+  revision: bigint;
+  position: bigint;
+  createdAt: Date;
+}
+
+export interface AppendResult {
+  /** Revision of the last event written to the stream. */
+  nextRevision: bigint;
+  /** Global position of the last event written. */
+  position: bigint;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive lower bound (forwards) or upper bound (backwards); omitted = from the start / end. */
+  after?: bigint;
+  direction?: 'forwards' | 'backwards';
+  maxCount?: number;
+  /** Only events whose stream name starts with one of these prefixes. */
+  streamPrefixes?: string[];
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start position; omitted = from the very start of the log. */
+  after?: bigint;
+  streamPrefixes?: string[];
+}
+
+/** An endless, ordered feed of events; iterate with `for await`, end with close(). */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  readonly kind: 'sqlite' | 'eventstoredb';
+  appendToStream(streamName: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /** A stream that does not exist reads as an empty history. */
+  readStream(streamName: string): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribeToAll(options?: SubscribeOptions): Subscription;
+  /** Resolves when the store answers; rejects with EventStoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`wrong expected revision on ${streamName}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export class EventStoreUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super('event store unavailable', { cause });
+    this.name = 'EventStoreUnavailableError';
+  }
+}
