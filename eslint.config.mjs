@@ -18,7 +18,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../infrastructure/*', '../projections/*', '../api/*', '../test/*', 'node:*', 'fs', 'crypto'], message: 'domain/ is pure: no I/O, no other layer.' },
+            {
+              group: ['../infrastructure/*', '../projections/*', '../api/*', '../test/*', 'node:*', 'fs', 'crypto'],
+              message: 'domain/ is pure: no I/O, no other layer.',
+            },
           ],
         },
       ],

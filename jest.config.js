@@ -4,7 +4,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  // ESM-only dependencies (light-my-request -> cookie 2) are compiled to CommonJS for Jest;
+  // Node itself loads them natively.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie)/)'],
   testTimeout: slow ? 600_000 : 30_000,
   maxWorkers: 2,
 };

@@ -270,20 +270,26 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         const { all } = await seed(prefix);
         const backwards = await store.readAll({ direction: 'backwards', streamPrefixes: [prefix] });
         expect(summary(backwards)).toEqual(summary([...all].reverse()));
-        const before = await store.readAll({ direction: 'backwards', after: all[2]!.position, streamPrefixes: [prefix] });
+        const before = await store.readAll({
+          direction: 'backwards',
+          after: all[2]!.position,
+          streamPrefixes: [prefix],
+        });
         expect(summary(before)).toEqual(summary([all[1]!, all[0]!]));
       });
 
       it('honours maxCount in both directions', async () => {
         const prefix = uniquePrefix();
         const { all } = await seed(prefix);
-        expect(summary(await store.readAll({ maxCount: 2, streamPrefixes: [prefix] }))).toEqual(summary(all.slice(0, 2)));
+        expect(summary(await store.readAll({ maxCount: 2, streamPrefixes: [prefix] }))).toEqual(
+          summary(all.slice(0, 2)),
+        );
         expect(
           summary(await store.readAll({ maxCount: 1, after: all[1]!.position, streamPrefixes: [prefix] })),
         ).toEqual(summary([all[2]!]));
-        expect(
-          summary(await store.readAll({ direction: 'backwards', maxCount: 3, streamPrefixes: [prefix] })),
-        ).toEqual(summary([all[3]!, all[2]!, all[1]!]));
+        expect(summary(await store.readAll({ direction: 'backwards', maxCount: 3, streamPrefixes: [prefix] }))).toEqual(
+          summary([all[3]!, all[2]!, all[1]!]),
+        );
       });
 
       it('filters on several prefixes and excludes other streams', async () => {

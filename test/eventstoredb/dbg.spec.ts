@@ -5,7 +5,8 @@ it('dbg', async () => {
   const server = await startEventStoreDbTestServer();
   const store = openEventStoreDb(server.connectionString);
   const md = { actor: 'a', requestId: 'r', correlationId: 'c', causationId: 'c', at: 'x' };
-  for (let i = 0; i < 4; i++) await store.appendToStream('p-x', [{ id: uuid(), type: 'T', data: {}, metadata: md }], 'any');
+  for (let i = 0; i < 4; i++)
+    await store.appendToStream('p-x', [{ id: uuid(), type: 'T', data: {}, metadata: md }], 'any');
   const all = await store.readAll({ streamPrefixes: ['p-'] });
   console.log((await store.readAll({ maxCount: 2, streamPrefixes: ['p-'] })).length);
   console.log((await store.readAll({ maxCount: 1, after: all[1]!.position, streamPrefixes: ['p-'] })).length);

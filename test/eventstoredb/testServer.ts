@@ -115,7 +115,9 @@ class MemoryLog {
 }
 
 function utf8(bytes: Uint8Array | string): string {
-  return typeof bytes === 'string' ? Buffer.from(bytes, 'base64').toString('utf8') : Buffer.from(bytes).toString('utf8');
+  return typeof bytes === 'string'
+    ? Buffer.from(bytes, 'base64').toString('utf8')
+    : Buffer.from(bytes).toString('utf8');
 }
 
 function grpcError(code: grpc.status, details: string): Partial<grpc.StatusObject> & Error {
@@ -220,7 +222,10 @@ export async function startEventStoreDbTestServer(opts: { port?: number } = {}):
     ].map(([service, method]) =>
       new featuresPb.SupportedMethod().setServiceName(service!.toLowerCase()).setMethodName(method!.toLowerCase()),
     );
-    callback(null, new featuresPb.SupportedMethods().setMethodsList(methods).setEventStoreServerVersion(SERVER_VERSION));
+    callback(
+      null,
+      new featuresPb.SupportedMethods().setMethodsList(methods).setEventStoreServerVersion(SERVER_VERSION),
+    );
   };
 
   // ---- Streams.Append ----
@@ -270,7 +275,9 @@ export async function startEventStoreDbTestServer(opts: { port?: number } = {}):
         if (last) {
           s.setCurrentRevision(last.revision.toString());
           s.setPosition(
-            new AppendResp.Position().setCommitPosition(last.position.toString()).setPreparePosition(last.position.toString()),
+            new AppendResp.Position()
+              .setCommitPosition(last.position.toString())
+              .setPreparePosition(last.position.toString()),
           );
         } else {
           if (current === null) s.setNoStream(new sharedPb.Empty());
@@ -439,7 +446,9 @@ export async function startEventStoreDbTestServer(opts: { port?: number } = {}):
           let flowing = true;
           if (accept(e)) flowing = call.write(toReadResp(e, structuredUuid));
           if (checkpointInterval > 0 && scanned % checkpointInterval === 0) {
-            const cp = new ReadResp.Checkpoint().setCommitPosition(e.position.toString()).setPreparePosition(e.position.toString());
+            const cp = new ReadResp.Checkpoint()
+              .setCommitPosition(e.position.toString())
+              .setPreparePosition(e.position.toString());
             flowing = call.write(new ReadResp().setCheckpoint(cp)) && flowing;
           }
           if (!flowing) {

@@ -1,0 +1,164 @@
+/**
+ * Shared helpers of the reliability suites (test/reliability): store factories for
+ * describe.each (SQLite and EventStoreDB through the wire-level test server), the store's
+ * head, a read-model snapshot for equality checks, and a rebuild-from-the-log.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { foldEvents, upcast, type ApiKeyEvent, type ApiKeyState } from '../../domain';
+import { KEY_STREAM_PREFIX } from '../../infrastructure/apiKeyCodec';
+import type { EventStore, RecordedEvent } from '../../infrastructure/eventStore/port';
+import { AuthReadModel } from '../../projections/authReadModel';
+import type { KeyView } from '../../projections/keyView';
+import { startTestApp, tempDir, type TestApp } from './testApp';
+
+export const SLOW = process.env.SLOW === '1';
+
+/** A way to run the service: on a fresh SQLite file, or on a fresh EventStoreDB test server. */
+export interface StoreBackend {
+  name: string;
+  kind: 'sqlite' | 'eventstoredb';
+  /** Why the backend cannot run here (the describe block is skipped), or undefined. */
+  skipReason?: string;
+  /** Starts one service on a fresh store. Further `openStore()` calls reach the same data. */
+  start(options?: { env?: Record<string, string>; clock?: () => Date }): Promise<BackendRun>;
+}
+
+export interface BackendRun {
+  t: TestApp;
+  /** A second, independent connection to the same store (another process's worth). */
+  openStore(): Promise<EventStore>;
+  /** The EventStoreDB test server, when the backend has one. */
+  server?: { stop(): Promise<void>; restart(): Promise<void> };
+  /** Closes the service and removes the store. */
+  close(): Promise<void>;
+}
+
+const sqliteBackend: StoreBackend = {
+  name: 'sqlite',
+  kind: 'sqlite',
+  async start(options = {}) {
+    const t = await startTestApp(options);
+    const { openSqliteEventStore } = await import('../../infrastructure/eventStore/sqlite');
+    return {
+      t,
+      openStore: async () => openSqliteEventStore(join(t.dataDir, 'events.sqlite')),
+      close: () => t.close(),
+    };
+  },
+};
+
+const testServerPath = join(__dirname, '..', 'eventstoredb', 'testServer.ts');
+const adapterPath = join(__dirname, '..', '..', 'infrastructure', 'eventStore', 'eventStoreDb.ts');
+const esdbMissing = !existsSync(testServerPath)
+  ? 'test/eventstoredb/testServer.ts does not exist yet'
+  : !existsSync(adapterPath)
+    ? 'infrastructure/eventStore/eventStoreDb.ts does not exist yet'
+    : undefined;
+
+const esdbBackend: StoreBackend = {
+  name: 'eventstoredb (test server)',
+  kind: 'eventstoredb',
+  skipReason: esdbMissing,
+  async start(options = {}) {
+    // Loaded lazily, so that the SQLite runs do not depend on the gRPC stack.
+    const { startEventStoreDbTestServer } = await import('../eventstoredb/testServer');
+    const { openEventStoreDb } = await import('../../infrastructure/eventStore/eventStoreDb');
+    const server = await startEventStoreDbTestServer();
+    // One seal secret for every "instance", as the EventStoreDB issue requires.
+    const env = { KEY_SEAL_SECRET: 'reliability-suite-seal-secret-0123456789abcdef', ...options.env };
+    let t: TestApp;
+    try {
+      t = await startTestApp({ ...options, env, store: openEventStoreDb(server.connectionString) });
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    const extra: EventStore[] = [];
+    return {
+      t,
+      server,
+      openStore: async () => {
+        const store = openEventStoreDb(server.connectionString);
+        extra.push(store);
+        return store;
+      },
+      async close() {
+        await t.close();
+        await Promise.allSettled(extra.map((s) => s.close()));
+        await server.stop();
+      },
+    };
+  },
+};
+
+export const BACKENDS: StoreBackend[] = [sqliteBackend, esdbBackend];
+
+/** describe.each over the backends, skipping (with its reason in the title) a backend that cannot run. */
+export function describeEachBackend(title: string, body: (backend: StoreBackend) => void): void {
+  for (const backend of BACKENDS) {
+    if (backend.skipReason)
+      describe.skip(`${title} [${backend.name}] (skipped: ${backend.skipReason})`, () => body(backend));
+    else describe(`${title} [${backend.name}]`, () => body(backend));
+  }
+}
+
+/** Every event in the store (key streams and any other), in order. */
+export function readEverything(store: EventStore): Promise<RecordedEvent[]> {
+  return store.readAll();
+}
+
+/** Position of the newest event in the store (0 when empty): the store's head. */
+export async function headPosition(store: EventStore): Promise<bigint> {
+  const [last] = await store.readAll({ direction: 'backwards', maxCount: 1 });
+  return last?.position ?? 0n;
+}
+
+/** The comparable content of a read model: every key (no lastUsedAt, which is not from the log). */
+export function snapshot(model: AuthReadModel): Array<Omit<KeyView, 'lastUsedAt'>> {
+  return model
+    .list()
+    .map(({ lastUsedAt: _ignored, ...rest }) => ({ ...rest, roles: [...rest.roles] }))
+    .sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
+}
+
+/** A fresh read model built from the whole log, as a restart would. */
+export async function rebuild(store: EventStore): Promise<AuthReadModel> {
+  const model = new AuthReadModel();
+  for (const e of await store.readAll({ streamPrefixes: [KEY_STREAM_PREFIX] })) model.apply(e);
+  return model;
+}
+
+/** Folds each key stream with the aggregate's own evolve: alias -> state. */
+export function foldStreams(events: RecordedEvent[]): Map<string, ApiKeyState> {
+  const perStream = new Map<string, ApiKeyEvent[]>();
+  for (const r of events) {
+    if (!r.streamName.startsWith(KEY_STREAM_PREFIX)) continue;
+    const e = upcast(r.type, r.data);
+    if (!e) continue;
+    const list = perStream.get(r.streamName) ?? [];
+    list.push(e);
+    perStream.set(r.streamName, list);
+  }
+  const out = new Map<string, ApiKeyState>();
+  for (const [stream, list] of perStream) out.set(stream.slice(KEY_STREAM_PREFIX.length), foldEvents(list));
+  return out;
+}
+
+/** Polls until the condition holds (no fixed sleeps); fails with the message after timeoutMs. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  message: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${message}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const authHeader = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export { tempDir };
