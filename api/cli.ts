@@ -6,6 +6,8 @@ import { openKeyledger, type Keyledger } from './composition';
 import { createLogger } from './logger';
 import { presentCreated, presentSummary } from './presenters';
 import { randomUUID } from 'node:crypto';
+import { AUDIT_USAGE, auditCommand } from './cliAudit';
+import { table } from './cliTable';
 
 const USAGE = `Usage: npm run apikey -- <command> [options]
 
@@ -13,24 +15,13 @@ Commands:
   create --alias A --name N [--roles admin,user] [--json]   create a key, or renew the alias's key
   revoke --key K [--json]                                     revoke a key
   list [--json]                                               list keys, newest first
+${AUDIT_USAGE}
 
 The CLI uses the same store as the server (DATA_DIR, or EVENTSTORE_CONNECTION_STRING).`;
 
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 function osUser(): string {
@@ -99,9 +90,12 @@ async function runCommand(ledger: Keyledger, command: string, args: string[], io
         );
       return 0;
     }
-    default:
+    default: {
+      const audit = auditCommand(command);
+      if (audit) return audit(ledger, args, io);
       io.err(USAGE);
       return 2;
+    }
   }
 }
 
@@ -111,7 +105,7 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
     io.out(USAGE);
     return command ? 0 : 2;
   }
-  if (!['create', 'revoke', 'list'].includes(command)) {
+  if (!['create', 'revoke', 'list'].includes(command) && !auditCommand(command)) {
     io.err(`unknown command: ${command}\n\n${USAGE}`);
     return 2;
   }

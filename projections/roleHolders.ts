@@ -2,7 +2,7 @@ import type { ApiKeyState, Role } from '../domain';
 import { evolve, initialState, statusAt, upcast } from '../domain';
 import { KEY_STREAM_PREFIX } from '../infrastructure/apiKeyCodec';
 import type { EventStore } from '../infrastructure/eventStore/port';
-import { aliasOfStream, eventTime } from './auditEntry';
+import { eventTime } from './auditEntry';
 import { AUDIT_CHUNK } from './auditFeed';
 
 type KeyState = Exclude<ApiKeyState, { status: 'absent' }>;
@@ -40,7 +40,14 @@ function holds(state: ApiKeyState, role: Role, atMs: number): state is KeyState 
 function check(track: Track, role: Role, atMs: number): void {
   if (track.holder || !holds(track.state, role, atMs)) return;
   const s = track.state;
-  track.holder = { alias: s.alias, name: s.name, roles: s.roles, keyPrefix: s.keyPrefix, expire: s.expire, heldAt: atMs };
+  track.holder = {
+    alias: s.alias,
+    name: s.name,
+    roles: s.roles,
+    keyPrefix: s.keyPrefix,
+    expire: s.expire,
+    heldAt: atMs,
+  };
 }
 
 /**
@@ -79,9 +86,9 @@ export async function roleHolders(store: EventStore, role: Role, window: TimeWin
     after = chunk[chunk.length - 1]!.position;
   }
   const holders: RoleHolder[] = [];
-  for (const [stream, track] of tracks) {
+  for (const track of tracks.values()) {
     if (!track.pastFrom) check(track, role, window.from);
-    if (track.holder) holders.push({ ...track.holder, alias: track.holder.alias || aliasOfStream(stream) });
+    if (track.holder) holders.push(track.holder);
   }
   return holders.sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
 }

@@ -14,6 +14,9 @@ import {
   messageResponse,
 } from '../schemas';
 import type { FastifyRequest } from 'fastify';
+import { keyStateAsOf } from '../../projections/history';
+import { presentStateAsOf } from '../auditPresenters';
+import { asOfQuery } from '../auditSchemas';
 
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const authErrors = { 401: errorResponse, 403: errorResponse };
@@ -97,12 +100,19 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
         tags: ['keys'],
         summary: 'One key by alias (no secret)',
         security,
+        description: 'With as_of: the state at that instant, folded from its events; otherwise from the read model.',
         params: aliasParams,
-        response: { 200: keySummary, 404: errorResponse, ...authErrors },
+        querystring: asOfQuery,
+        response: { 200: keySummary, 400: errorResponse, 404: errorResponse, ...authErrors },
       },
       onRequest: admin,
     },
     async (request) => {
+      if (request.query.as_of !== undefined) {
+        const state = await keyStateAsOf(ledger.store, request.params.alias.trim(), request.query.as_of);
+        if (state.status === 'absent') throw new HttpError(404, 'API key not found');
+        return presentStateAsOf(state, request.query.as_of);
+      }
       const view = ledger.readModel.findByAlias(request.params.alias.trim());
       if (!view) throw new HttpError(404, 'API key not found');
       return presentSummary(view, Date.now());
