@@ -8,6 +8,7 @@ import { createMetrics, observeRequests } from './metrics';
 import { registerOpenApi } from './openapi';
 import { FailureLimiter } from './rateLimit';
 import { apiKeyRoutes } from './routes/apiKeys';
+import { auditRoutes } from './routes/audit';
 import { operationsRoutes } from './routes/operations';
 import { verifyRoutes } from './routes/verify';
 
@@ -51,6 +52,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await registerOpenApi(app);
 
   await app.register(apiKeyRoutes, { ledger });
+  await app.register(auditRoutes, { ledger });
   await app.register(verifyRoutes, { ledger, metrics, limiter });
   await app.register(operationsRoutes, { ledger, metrics });
   return app;

@@ -28,14 +28,14 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-const UNAUTHORIZED: Partial<Record<VerificationCode, string>> = {
+export const UNAUTHORIZED: Partial<Record<VerificationCode, string>> = {
   MALFORMED: 'invalid API key',
   NOT_FOUND: 'invalid API key',
   EXPIRED: 'API key expired',
   REVOKED: 'API key revoked',
 };
 
-function challenge(error?: string): Record<string, string> {
+export function challenge(error?: string): Record<string, string> {
   return { 'www-authenticate': `Bearer realm="keyledger"${error ? `, error="${error}"` : ''}` };
 }
 

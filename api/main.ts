@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from '../infrastructure/config';
 import { createLogger } from './logger';
 
 const STARTUP_CATCH_UP_MS = 60_000;
+/** A request still running after this long does not hold the process forever. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
 
 async function main(): Promise<void> {
   let config;
@@ -26,18 +28,33 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: draining requests');
-    // app.close stops accepting, waits for in-flight requests; then the store is closed.
-    await app.close();
-    await ledger.close();
+    setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    try {
+      // Stops accepting, closes idle sockets, answers new requests on open ones with 503,
+      // and waits for those in flight (whose commands then reach the store); then the store is closed.
+      await app.close();
+      await ledger.close();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ host: config.HOST, port: config.PORT });
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info(
-    { store: ledger.store.kind, keys: ledger.readModel.size, checkpoint: ledger.readModel.checkpoint.toString() },
+    {
+      address,
+      store: ledger.store.kind,
+      keys: ledger.readModel.size,
+      checkpoint: ledger.readModel.checkpoint.toString(),
+    },
     'keyledger ready',
   );
 }

@@ -20,15 +20,37 @@ export function createMetrics(ledger: Keyledger): Metrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const lagEvents = new Gauge({
+  // Both lag gauges come from one read of the store per scrape.
+  let lag: Promise<{ events: number; seconds: number }> | undefined;
+  const measureLag = () =>
+    (lag ??= ledger.store
+      .readAll({ after: ledger.readModel.checkpoint, maxCount: LAG_COUNT_CAP, streamPrefixes: [KEY_STREAM_PREFIX] })
+      .then(
+        (pending) => ({
+          events: pending.length,
+          seconds: pending[0] ? Math.max(0, (Date.now() - pending[0].createdAt.getTime()) / 1000) : 0,
+        }),
+        () => ({ events: Number.NaN, seconds: Number.NaN }),
+      )
+      .finally(() => {
+        lag = undefined;
+      }));
+
+  new Gauge({
     name: 'keyledger_projection_lag_events',
     help: `Key events in the store not yet applied to the read model (counted up to ${LAG_COUNT_CAP})`,
     registers,
+    async collect() {
+      this.set((await measureLag()).events);
+    },
   });
-  const lagSeconds = new Gauge({
+  new Gauge({
     name: 'keyledger_projection_lag_seconds',
     help: 'Age of the oldest key event not yet applied to the read model; 0 when caught up',
     registers,
+    async collect() {
+      this.set((await measureLag()).seconds);
+    },
   });
   new Gauge({
     name: 'keyledger_projection_checkpoint',
@@ -42,21 +64,8 @@ export function createMetrics(ledger: Keyledger): Metrics {
     name: 'keyledger_read_model_keys',
     help: 'Keys (aliases) held by the read model',
     registers,
-    async collect() {
+    collect() {
       this.set(ledger.readModel.size);
-      // Lag is computed here, once per scrape, for both lag gauges.
-      try {
-        const pending = await ledger.store.readAll({
-          after: ledger.readModel.checkpoint,
-          maxCount: LAG_COUNT_CAP,
-          streamPrefixes: [KEY_STREAM_PREFIX],
-        });
-        lagEvents.set(pending.length);
-        lagSeconds.set(pending[0] ? Math.max(0, (Date.now() - pending[0].createdAt.getTime()) / 1000) : 0);
-      } catch {
-        lagEvents.set(Number.NaN);
-        lagSeconds.set(Number.NaN);
-      }
     },
   });
 

@@ -34,9 +34,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get(
-    '/openapi.json',
-    { schema: { tags: ['operations'], summary: 'This OpenAPI document' } },
-    async () => app.swagger(),
+  app.get('/openapi.json', { schema: { tags: ['operations'], summary: 'This OpenAPI document' } }, async () =>
+    app.swagger(),
   );
 }
