@@ -170,16 +170,23 @@ export class EventStoreDbEventStore implements EventStore {
     // Exclusive bound, advanced as pages are read.
     let bound = options.after;
     let from: ReadPosition = bound === undefined ? (backwards ? END : START) : { commit: bound, prepare: bound };
+    // Without a prefix filter a small page is enough (+1 for the inclusive start, + a few system events).
+    const filtered = (options.streamPrefixes?.length ?? 0) > 0;
+    const pageSize = filtered ? READ_ALL_PAGE_SIZE : Math.min(READ_ALL_PAGE_SIZE, maxCount + 8);
     try {
       for (;;) {
-        let received = 0;
-        let last: bigint | undefined;
+        // Each page is drained completely: abandoning a half-read gRPC stream would leave it
+        // registered in the client and make dispose() wait forever.
+        const page: AllStreamResolvedEvent[] = [];
         for await (const resolved of this.client.readAll({
           fromPosition: from,
           direction: backwards ? BACKWARDS : FORWARDS,
-          maxCount: READ_ALL_PAGE_SIZE,
+          maxCount: pageSize,
         })) {
-          received++;
+          page.push(resolved);
+        }
+        let last: bigint | undefined;
+        for (const resolved of page) {
           const position = resolved.event?.position?.commit ?? resolved.commitPosition;
           if (position === undefined) continue;
           last = position;
@@ -189,7 +196,7 @@ export class EventStoreDbEventStore implements EventStore {
           out.push(event);
           if (out.length >= maxCount) return out;
         }
-        if (received < READ_ALL_PAGE_SIZE || last === undefined || last === bound) return out;
+        if (page.length < pageSize || last === undefined || last === bound) return out;
         bound = last;
         from = { commit: last, prepare: last };
       }

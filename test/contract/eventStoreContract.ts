@@ -381,6 +381,19 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         expect(first!.type).toBe('Mine');
       });
 
+      it('without prefixes delivers every new event and no system events', async () => {
+        const subscription = reader(subscribe({ after: await tail() }));
+        const a = `apikey-${uuid()}`;
+        const b = `other-${uuid()}`;
+        await store.appendToStream(a, [newEvent('X')], 'no_stream');
+        await store.appendToStream(b, [newEvent('Y')], 'no_stream');
+        const received = await subscription.take(2);
+        expect(received.map((e) => [e.streamName, e.type])).toEqual([
+          [a, 'X'],
+          [b, 'Y'],
+        ]);
+      });
+
       it('close() ends the iteration', async () => {
         const prefix = uniquePrefix();
         const subscription = subscribe({ after: await tail(), streamPrefixes: [prefix] });

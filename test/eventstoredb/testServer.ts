@@ -270,14 +270,15 @@ export async function startEventStoreDbTestServer(opts: { port?: number } = {}):
       const stream = log.streams.get(streamName) ?? [];
       const current = stream.length === 0 ? null : BigInt(stream.length - 1);
 
-      const success = (last: StoredEvent | undefined) => {
+      // Like the real server: commit = the last event's position, prepare = the transaction's (first event's).
+      const success = (first: StoredEvent | undefined, last: StoredEvent | undefined) => {
         const s = new AppendResp.Success();
-        if (last) {
+        if (first && last) {
           s.setCurrentRevision(last.revision.toString());
           s.setPosition(
             new AppendResp.Position()
               .setCommitPosition(last.position.toString())
-              .setPreparePosition(last.position.toString()),
+              .setPreparePosition(first.position.toString()),
           );
         } else {
           if (current === null) s.setNoStream(new sharedPb.Empty());
@@ -302,7 +303,7 @@ export async function startEventStoreDbTestServer(opts: { port?: number } = {}):
           start + proposed.length <= stream.length &&
           proposed.every((p, i) => stream[start! + i]!.id === p.id)
         ) {
-          return success(stream[start + proposed.length - 1]);
+          return success(stream[start], stream[start + proposed.length - 1]);
         }
       }
 
@@ -329,7 +330,7 @@ export async function startEventStoreDbTestServer(opts: { port?: number } = {}):
         return callback(null, new AppendResp().setWrongExpectedVersion(wev));
       }
       const written = log.write(streamName, proposed);
-      success(written[written.length - 1]);
+      success(written[0], written[written.length - 1]);
     });
   };
 
@@ -406,6 +407,11 @@ export async function startEventStoreDbTestServer(opts: { port?: number } = {}):
       const after = ao.hasPosition() ? BigInt(ao.getPosition()!.getCommitPosition()) : -1n;
       accept = (e) => e.position > after && (!filter || filter.matches(e));
       if (ao.hasEnd()) cursor = log.events.length;
+      else if (ao.hasPosition()) {
+        // Start scanning right after the position, as the real server does.
+        const idx = log.events.findIndex((e) => e.position > after);
+        cursor = idx < 0 ? log.events.length : idx;
+      }
     } else {
       call.emit('error', grpcError(grpc.status.INVALID_ARGUMENT, 'stream or all required'));
       return;
