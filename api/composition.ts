@@ -8,6 +8,7 @@ import { KeyService } from '../infrastructure/keyService';
 import { resolveSealSecret } from '../infrastructure/sealSecret';
 import { AuthReadModel } from '../projections/authReadModel';
 import { ProjectionRunner } from '../projections/projectionRunner';
+import { PeriodicSnapshotter, ReadModelSnapshots } from '../projections/readModelSnapshot';
 import { KeyVerifier } from '../projections/verifier';
 
 export interface Keyledger {
@@ -34,7 +35,12 @@ async function openStore(config: Config, logger: Logger): Promise<EventStore> {
 export async function openKeyledger(
   config: Config,
   logger: Logger,
-  options: { store?: EventStore; clock?: () => Date } = {},
+  options: {
+    store?: EventStore;
+    clock?: () => Date;
+    /** Persist the read model in DATA_DIR (default true). */
+    snapshots?: boolean;
+  } = {},
 ): Promise<Keyledger> {
   const store = options.store ?? (await openStore(config, logger));
   const seal = resolveSealSecret(config.KEY_SEAL_SECRET, config.DATA_DIR);
@@ -43,7 +49,21 @@ export async function openKeyledger(
       { variable: 'KEY_SEAL_SECRET' },
       'KEY_SEAL_SECRET is not set: using the secret in DATA_DIR; every instance on this store must share one secret',
     );
-  const readModel = new AuthReadModel();
+  // The read model is loaded from its snapshot when there is a usable one; the projection goes on from its checkpoint.
+  const snapshots =
+    options.snapshots === false
+      ? undefined
+      : new ReadModelSnapshots({
+          dir: config.DATA_DIR,
+          store,
+          address:
+            store.kind === 'sqlite'
+              ? ((store as { file?: string }).file ?? join(config.DATA_DIR, SQLITE_FILE))
+              : (config.EVENTSTORE_CONNECTION_STRING ?? 'eventstoredb'),
+          logger,
+        });
+  const readModel = (await snapshots?.load()) ?? new AuthReadModel();
+  const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, () => readModel, logger);
   const projection = new ProjectionRunner(store, readModel, logger);
   const keys = new KeyService(
     store,
@@ -55,6 +75,7 @@ export async function openKeyledger(
     { ttlMs: config.KEY_TTL_SECONDS * 1000, keyPrefix: config.APIKEY_PREFIX, clock: options.clock },
   );
   projection.start();
+  snapshotter?.start();
   return {
     config,
     store,
@@ -64,6 +85,7 @@ export async function openKeyledger(
     verifier: new KeyVerifier(readModel, config.APIKEY_PREFIX),
     async close() {
       await projection.stop();
+      await snapshotter?.stop();
       await store.close();
     },
   };

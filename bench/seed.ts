@@ -84,7 +84,15 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
           expire,
           createdAt: iso,
         };
-        insert.run(uuidv7(), keyStreamName(alias), 0, storedEventType('ApiKeyCreated'), JSON.stringify(data), meta(i), at);
+        insert.run(
+          uuidv7(),
+          keyStreamName(alias),
+          0,
+          storedEventType('ApiKeyCreated'),
+          JSON.stringify(data),
+          meta(i),
+          at,
+        );
         active[i] = 1;
         continue;
       }
@@ -94,11 +102,34 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
       // Alternate renewals and revocations, ending most keys active.
       if (active[k] && revision % 3 === 2) {
         active[k] = 0;
-        insert.run(uuidv7(), keyStreamName(alias), revision, storedEventType('ApiKeyRevoked'), JSON.stringify({ alias, revokedAt: iso }), meta(i), at);
+        insert.run(
+          uuidv7(),
+          keyStreamName(alias),
+          revision,
+          storedEventType('ApiKeyRevoked'),
+          JSON.stringify({ alias, revokedAt: iso }),
+          meta(i),
+          at,
+        );
       } else {
-        const data = { alias, name: `Service ${k} r${revision}`, roles: rolesFor(k + revision), expire, renewedAt: iso, reactivated: !active[k] };
+        const data = {
+          alias,
+          name: `Service ${k} r${revision}`,
+          roles: rolesFor(k + revision),
+          expire,
+          renewedAt: iso,
+          reactivated: !active[k],
+        };
         active[k] = 1;
-        insert.run(uuidv7(), keyStreamName(alias), revision, storedEventType('ApiKeyRenewed'), JSON.stringify(data), meta(i), at);
+        insert.run(
+          uuidv7(),
+          keyStreamName(alias),
+          revision,
+          storedEventType('ApiKeyRenewed'),
+          JSON.stringify(data),
+          meta(i),
+          at,
+        );
       }
     }
   });

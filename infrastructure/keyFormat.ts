@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
@@ -42,7 +43,9 @@ export function generateKey(prefix: string): string {
   return body + checksum(body);
 }
 
-/** Shape and checksum only; no lookup. */
+const BASE62_CODES = Uint8Array.from(BASE62, (c) => c.charCodeAt(0));
+
+/** Shape and checksum only; no lookup. Builds no string: this runs on every verification. */
 export function isWellFormedKey(key: string, prefix: string): boolean {
   const expectedLength = prefix.length + 1 + RANDOM_LENGTH + CHECKSUM_LENGTH;
   if (key.length !== expectedLength || !key.startsWith(prefix) || key.charCodeAt(prefix.length) !== 95 /* _ */)
@@ -51,13 +54,47 @@ export function isWellFormedKey(key: string, prefix: string): boolean {
     const c = key.charCodeAt(i);
     if (c >= 128 || isBase62[c] === 0) return false;
   }
+  // From here on the key is ASCII, so CRC-32 over its char codes is CRC-32 over its UTF-8 bytes.
   const split = key.length - CHECKSUM_LENGTH;
-  return checksum(key.slice(0, split)) === key.slice(split);
+  let n = crc32Ascii(key, split);
+  for (let i = key.length - 1; i >= split; i--) {
+    if (key.charCodeAt(i) !== BASE62_CODES[n % 62]) return false;
+    n = Math.floor(n / 62);
+  }
+  return true;
 }
+
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[i] = c;
+  }
+  return table;
+})();
+
+/** zlib's CRC-32 of the first `length` characters of an ASCII string. */
+function crc32Ascii(text: string, length: number): number {
+  let c = -1;
+  for (let i = 0; i < length; i++) c = CRC_TABLE[(c ^ text.charCodeAt(i)) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+type OneShotHash = (algorithm: string, data: string, outputEncoding: string) => string | Buffer;
+/** crypto.hash (Node >= 20.12): one call, no Hash object; createHash where it is missing. */
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
 
 /** The lookup id stored in events and the read model. */
 export function hashKey(key: string): string {
+  if (oneShot) return oneShot('sha256', key, 'base64url') as string;
   return createHash('sha256').update(key).digest('base64url');
+}
+
+/** The raw 32-byte SHA-256 digest of a key, the read model's index (see hashKey). */
+export function keyDigest(key: string): Buffer {
+  if (oneShot) return oneShot('sha256', key, 'buffer') as Buffer;
+  return createHash('sha256').update(key).digest();
 }
 
 export function displayPrefix(key: string): string {

@@ -1,5 +1,5 @@
 import type { Role } from '../domain';
-import { hashKey, isWellFormedKey } from '../infrastructure/keyFormat';
+import { isWellFormedKey, keyDigest } from '../infrastructure/keyFormat';
 import type { AuthReadModel } from './authReadModel';
 import type { KeyView } from './keyView';
 
@@ -12,9 +12,10 @@ export interface Verification {
 }
 
 /**
- * The hot path: shape and checksum, SHA-256, one map lookup, expiry and roles.
+ * The hot path: shape and checksum, SHA-256, one index probe, expiry and roles.
  * The lookup is by digest, so no secret is compared directly; a digest match in a
- * hash map is what a constant-time compare of digests would decide, without a scan.
+ * hash index is what a constant-time compare of digests would decide, without a scan.
+ * The raw digest is probed (no base64 text, no string hashing), roles are a bitmask.
  */
 export class KeyVerifier {
   constructor(
@@ -24,12 +25,14 @@ export class KeyVerifier {
 
   verify(key: string, requiredRoles: readonly Role[] = [], nowMs = Date.now()): Verification {
     if (!isWellFormedKey(key, this.keyPrefix)) return { code: 'MALFORMED' };
-    const view = this.readModel.findByHash(hashKey(key));
-    if (!view) return { code: 'NOT_FOUND' };
-    if (!view.active) return { code: 'REVOKED', view };
-    if (view.expire <= nowMs) return { code: 'EXPIRED', view };
-    for (const role of requiredRoles) if (!view.roles.includes(role)) return { code: 'INSUFFICIENT_ROLE', view };
-    this.readModel.touch(view, nowMs);
-    return { code: 'VALID', view };
+    const model = this.readModel;
+    const slot = model.slotOfDigest(keyDigest(key));
+    if (slot < 0) return { code: 'NOT_FOUND' };
+    if (!model.isActive(slot)) return { code: 'REVOKED', view: model.view(slot) };
+    if (model.expireOf(slot) <= nowMs) return { code: 'EXPIRED', view: model.view(slot) };
+    if (requiredRoles.length > 0 && !model.hasRoles(slot, model.requiredRoleMask(requiredRoles)))
+      return { code: 'INSUFFICIENT_ROLE', view: model.view(slot) };
+    model.touchSlot(slot, nowMs);
+    return { code: 'VALID', view: model.view(slot) };
   }
 }

@@ -3,11 +3,12 @@
  * describe.each (SQLite and EventStoreDB through the wire-level test server), the store's
  * head, a read-model snapshot for equality checks, and a rebuild-from-the-log.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { foldEvents, upcast, type ApiKeyEvent, type ApiKeyState } from '../../domain';
 import { KEY_STREAM_PREFIX } from '../../infrastructure/apiKeyCodec';
-import type { EventStore, RecordedEvent } from '../../infrastructure/eventStore/port';
+import { SQLITE_FILE } from '../../api/composition';
+import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../../infrastructure/eventStore/port';
 import { AuthReadModel } from '../../projections/authReadModel';
 import type { KeyView } from '../../projections/keyView';
 import { startTestApp, tempDir, type TestApp } from './testApp';
@@ -30,20 +31,60 @@ export interface BackendRun {
   openStore(): Promise<EventStore>;
   /** The EventStoreDB test server, when the backend has one. */
   server?: { stop(): Promise<void>; restart(): Promise<void> };
+  /** Concurrency conflicts (WrongExpectedRevisionError) seen by every connection of this run. */
+  conflicts(): number;
   /** Closes the service and removes the store. */
   close(): Promise<void>;
+}
+
+/**
+ * Wraps a store so that its concurrency conflicts are counted (to show the store's check ran).
+ * A read of a stream yields to the event loop once before answering, as a store across a
+ * network would: without it, SQLite's synchronous load-then-append of one instance would never
+ * interleave with another instance's in this single test process.
+ */
+export function countingConflicts(store: EventStore, count: () => void): EventStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (prop === 'readStream')
+        return async (...args: unknown[]) => {
+          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          await new Promise((r) => setImmediate(r));
+          return result;
+        };
+      if (prop !== 'appendToStream') return (value as (...a: unknown[]) => unknown).bind(target);
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (error) {
+          if (error instanceof WrongExpectedRevisionError) count();
+          throw error;
+        }
+      };
+    },
+  });
 }
 
 const sqliteBackend: StoreBackend = {
   name: 'sqlite',
   kind: 'sqlite',
   async start(options = {}) {
-    const t = await startTestApp(options);
     const { openSqliteEventStore } = await import('../../infrastructure/eventStore/sqlite');
+    let conflicts = 0;
+    const counter = () => void conflicts++;
+    const dataDir = tempDir();
+    const file = join(dataDir, SQLITE_FILE);
+    const t = await startTestApp({ ...options, store: countingConflicts(openSqliteEventStore(file), counter) });
     return {
       t,
-      openStore: async () => openSqliteEventStore(join(t.dataDir, 'events.sqlite')),
-      close: () => t.close(),
+      openStore: async () => countingConflicts(openSqliteEventStore(file), counter),
+      conflicts: () => conflicts,
+      async close() {
+        await t.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
     };
   },
 };
@@ -65,11 +106,17 @@ const esdbBackend: StoreBackend = {
     const { startEventStoreDbTestServer } = await import('../eventstoredb/testServer');
     const { openEventStoreDb } = await import('../../infrastructure/eventStore/eventStoreDb');
     const server = await startEventStoreDbTestServer();
+    let conflicts = 0;
+    const counter = () => void conflicts++;
     // One seal secret for every "instance", as the EventStoreDB issue requires.
     const env = { KEY_SEAL_SECRET: 'reliability-suite-seal-secret-0123456789abcdef', ...options.env };
     let t: TestApp;
     try {
-      t = await startTestApp({ ...options, env, store: openEventStoreDb(server.connectionString) });
+      t = await startTestApp({
+        ...options,
+        env,
+        store: countingConflicts(openEventStoreDb(server.connectionString), counter),
+      });
     } catch (error) {
       await server.stop();
       throw error;
@@ -81,8 +128,9 @@ const esdbBackend: StoreBackend = {
       openStore: async () => {
         const store = openEventStoreDb(server.connectionString);
         extra.push(store);
-        return store;
+        return countingConflicts(store, counter);
       },
+      conflicts: () => conflicts,
       async close() {
         await t.close();
         await Promise.allSettled(extra.map((s) => s.close()));
