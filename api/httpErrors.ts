@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { InvalidCommandError, KeyNotFoundError } from '../domain';
-import { EventStoreUnavailableError } from '../infrastructure/eventStore/port';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../infrastructure/eventStore/port';
 import { ProjectionTimeoutError } from '../projections/projectionRunner';
 
 export const INVALID_BODY = 'invalid or missing JSON body';
@@ -55,6 +55,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.warn({ err: error }, 'event store unavailable');
       void reply.header('retry-after', '1');
       return sendError(reply, 503, 'event store unavailable');
+    }
+    if (error instanceof WrongExpectedRevisionError) {
+      // Retries exhausted under contention: nothing was written, the client may retry.
+      void reply.header('retry-after', '1');
+      return sendError(reply, 409, 'concurrent update of this key; retry');
     }
     if (error instanceof ProjectionTimeoutError) {
       request.log.warn({ err: error }, 'read model lagging');

@@ -45,7 +45,7 @@ export class CommandHandler<State, Event> {
     private readonly codec: StoredEventCodec<Event>,
     options: CommandHandlerOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? 10;
+    this.maxAttempts = options.maxAttempts ?? 30;
     this.unavailableRetries = options.unavailableRetries ?? 1;
   }
 
@@ -77,7 +77,7 @@ export class CommandHandler<State, Event> {
           return { newState, newEvents, appended };
         } catch (error) {
           if (!(error instanceof WrongExpectedRevisionError) || attempt >= this.maxAttempts) throw error;
-          await sleep(Math.random() * 5 * attempt);
+          await sleep(Math.random() * Math.min(100, 2 ** attempt)); // full jitter, capped
         }
       }
     });

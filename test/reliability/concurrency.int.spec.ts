@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
+import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { openKeyledger, type Keyledger } from '../../api/composition';
@@ -31,9 +32,11 @@ function createOrRenew(app: FastifyInstance, adminKey: string, alias: string, i:
   });
 }
 
-function expectNo5xx(responses: LightMyRequestResponse[]): void {
+function expectNo5xx(responses: LightMyRequestResponse[], logs: string[] = []): void {
   const bad = responses.filter((r) => r.statusCode >= 500).map((r) => `${r.statusCode} ${r.body}`);
-  expect(bad).toEqual([]);
+  // On failure, show what the service logged about it.
+  const errors = bad.length ? logs.filter((l) => /"level":(50|40)/.test(l)).slice(0, 3) : [];
+  expect({ bad, errors }).toEqual({ bad: [], errors: [] });
 }
 
 describeEachBackend('concurrency', (backend) => {
@@ -63,7 +66,7 @@ describeEachBackend('concurrency', (backend) => {
     const responses = await Promise.all(
       Array.from({ length: N }, (_, i) => createOrRenew(apps[i % apps.length]!, run.t.adminKey, alias, i)),
     );
-    expectNo5xx(responses);
+    expectNo5xx(responses, run.t.logs);
     const statuses = responses.map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(N - 1);
@@ -108,7 +111,7 @@ describeEachBackend('concurrency', (backend) => {
         : createOrRenew(app, run.t.adminKey, alias, i);
     });
     const responses = await Promise.all(ops);
-    expectNo5xx(responses);
+    expectNo5xx(responses, run.t.logs);
     for (const r of responses) expect([200, 404]).toContain(r.statusCode);
 
     const stream = await run.t.ledger.store.readStream(keyStreamName(alias));
@@ -150,5 +153,47 @@ describeEachBackend('concurrency', (backend) => {
     const rebuilt = snapshot(await rebuild(run.t.ledger.store));
     expect(snapshot(run.t.ledger.readModel)).toEqual(rebuilt);
     expect(snapshot(other.ledger.readModel)).toEqual(rebuilt);
+  });
+});
+
+describe('contention that outlasts the retries', () => {
+  it('answers 409 with Retry-After (not 500) and appends nothing', async () => {
+    const { openSqliteEventStore } = await import('../../infrastructure/eventStore/sqlite');
+    const { WrongExpectedRevisionError } = await import('../../infrastructure/eventStore/port');
+    const { startTestApp, tempDir } = await import('../support/testApp');
+    const dataDir = tempDir();
+    let conflicting = false;
+    const real = openSqliteEventStore(`${dataDir}/events.sqlite`);
+    // Another writer always wins the race: every append meets a newer revision.
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop === 'appendToStream' && conflicting)
+          return async (stream: string) => {
+            throw new WrongExpectedRevisionError(stream, 'no_stream', 0n);
+          };
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    const t = await startTestApp({ store, dataDir });
+    try {
+      const head = real.lastPosition();
+      conflicting = true;
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/apikey',
+        headers: authHeader(t.adminKey),
+        payload: { alias: 'contended', name: 'c' },
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.headers['retry-after']).toBeDefined();
+      expect(res.json()).toEqual({ error: expect.any(String) as string });
+      expect(real.lastPosition()).toBe(head);
+    } finally {
+      conflicting = false;
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -76,7 +76,11 @@ const sqliteBackend: StoreBackend = {
     const counter = () => void conflicts++;
     const dataDir = tempDir();
     const file = join(dataDir, SQLITE_FILE);
-    const t = await startTestApp({ ...options, store: countingConflicts(openSqliteEventStore(file), counter) });
+    const t = await startTestApp({
+      ...options,
+      dataDir,
+      store: countingConflicts(openSqliteEventStore(file), counter),
+    });
     return {
       t,
       openStore: async () => countingConflicts(openSqliteEventStore(file), counter),
