@@ -128,11 +128,17 @@ export class EventStoreDbEventStore implements EventStore {
 
   constructor(private readonly client: EventStoreDBClient) {}
 
+  /** A disposed client would quietly reconnect; a closed store answers "unavailable" instead. */
+  private ensureOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError(new Error('store closed'));
+  }
+
   async appendToStream(
     streamName: string,
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
+    this.ensureOpen();
     if (events.length === 0) throw new Error('appendToStream needs at least one event');
     const expected = expectedRevision === 'no_stream' ? NO_STREAM : expectedRevision === 'any' ? ANY : expectedRevision;
     try {
@@ -149,6 +155,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {
+    this.ensureOpen();
     const out: RecordedEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(streamName, { direction: FORWARDS, fromRevision: START })) {
@@ -163,6 +170,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.ensureOpen();
     const backwards = options.direction === 'backwards';
     const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
     const out: RecordedEvent[] = [];
@@ -206,6 +214,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    this.ensureOpen();
     const prefixes = options.streamPrefixes?.filter((p) => p.length > 0);
     const subscription = this.client.subscribeToAll({
       fromPosition: options.after === undefined ? START : { commit: options.after, prepare: options.after },
@@ -219,6 +228,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
+    this.ensureOpen();
     let timer: NodeJS.Timeout | undefined;
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
     try {
