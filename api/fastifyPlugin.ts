@@ -10,6 +10,7 @@ import {
   type RemoteVerifierOptions,
   type VerifyAnswer,
 } from './remoteVerifier';
+import { presentVerification } from './presenters';
 
 export { RemoteVerifier, VerifierUnavailableError, MAX_CACHE_TTL_MS } from './remoteVerifier';
 export type { VerifyAnswer, RemoteVerifierOptions } from './remoteVerifier';
@@ -51,15 +52,7 @@ type Check = (key: string) => Promise<VerifyAnswer>;
 
 function localCheck(verifier: KeyVerifier): Check {
   return async (key) => {
-    const { code, view } = verifier.verify(key);
-    return {
-      valid: code === 'VALID',
-      code,
-      alias: view?.alias ?? null,
-      name: view?.name ?? null,
-      roles: view?.roles ?? null,
-      expire: view ? new Date(view.expire).toISOString() : null,
-    };
+    return presentVerification(verifier.verify(key));
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ActiveKeyState, CreateOrRenewOutcome } from '../infrastructure/keyService';
 import type { KeyView } from '../projections/keyView';
 import { viewStatus } from '../projections/keyView';
+import type { Verification } from '../projections/verifier';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -32,5 +33,17 @@ export function presentSummary(view: KeyView, nowMs: number) {
     created_at: iso(view.createdAt),
     updated_at: iso(view.updatedAt),
     last_used_at: view.lastUsedAt === undefined ? null : iso(view.lastUsedAt),
+  };
+}
+
+/** The verification answer, shared by POST /api/apikey/verify and the Fastify plugin's local mode. */
+export function presentVerification({ code, view }: Verification) {
+  return {
+    valid: code === 'VALID',
+    code,
+    alias: view?.alias ?? null,
+    name: view?.name ?? null,
+    roles: view?.roles ?? null,
+    expire: view ? iso(view.expire) : null,
   };
 }

@@ -5,6 +5,7 @@ import type { Keyledger } from '../composition';
 import { countVerification, type Metrics } from '../metrics';
 import type { FailureLimiter } from '../rateLimit';
 import { errorResponse, roleSchema } from '../schemas';
+import { presentVerification } from '../presenters';
 
 const CODES = ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_ROLE', 'MALFORMED'] as const;
 
@@ -73,17 +74,10 @@ export const verifyRoutes: FastifyPluginAsyncZod<VerifyRouteOptions> = async (ap
           .code(429)
           .header('retry-after', String(retryAfter))
           .send({ error: 'too many failed verifications; retry later' });
-      const { code, view } = ledger.verifier.verify(request.body.key, request.body.roles ?? []);
-      countVerification(metrics, code);
-      if (FAILED.has(code)) limiter.recordFailure(request.ip);
-      return {
-        valid: code === 'VALID',
-        code,
-        alias: view?.alias ?? null,
-        name: view?.name ?? null,
-        roles: view?.roles ?? null,
-        expire: view ? new Date(view.expire).toISOString() : null,
-      };
+      const result = ledger.verifier.verify(request.body.key, request.body.roles ?? []);
+      countVerification(metrics, result.code);
+      if (FAILED.has(result.code)) limiter.recordFailure(request.ip);
+      return presentVerification(result);
     },
   );
 };
