@@ -1,0 +1,503 @@
+/**
+ * keyledger benchmarks: each prints its figure, a baseline measured in the same run, and
+ * the ratio. `npm run bench [-- name ...] [-- --quick]`; names: verify, http, commands,
+ * rebuild, coldstart, memory. `--json FILE` also writes the results as JSON.
+ */
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { storedEventType } from '../domain';
+import { SqliteEventStore } from '../infrastructure/eventStore/sqlite';
+import { displayPrefix, generateKey, hashKey } from '../infrastructure/keyFormat';
+import { AuthReadModel } from '../projections/authReadModel';
+import { ProjectionRunner } from '../projections/projectionRunner';
+import { KeyVerifier } from '../projections/verifier';
+import { BENCH_SEAL_SECRET, DAY_MS, rolesFor, seedSqlite } from './seed';
+
+interface Result {
+  name: string;
+  figure: string;
+  baseline: string;
+  ratio: number | undefined;
+  goal: string;
+  met: boolean;
+  notes: string;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const selected = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--json');
+const ROOT = join(__dirname, '..', '..');
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const silent = { info: () => undefined, warn: () => undefined };
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'keyledger-bench-'));
+}
+
+function serviceEnv(dataDir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATA_DIR: dataDir,
+    KEY_SEAL_SECRET: BENCH_SEAL_SECRET,
+    LOG_LEVEL: 'warn',
+    VERIFY_RATE_LIMIT_MAX: '1000000',
+    HOST: '127.0.0.1',
+    PORT: '0',
+  };
+}
+
+function startServer(mode: 'bare' | 'service', env: NodeJS.ProcessEnv = process.env) {
+  const child = fork(join(__dirname, 'server.js'), [mode], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise<{ child: ChildProcess; port: number; adminKey?: string }>((resolve, reject) => {
+    child.once('message', (m: { port: number; adminKey?: string }) => resolve({ child, ...m }));
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return autocannon({ connections: 10, pipelining: 1, ...opts });
+}
+
+// ---- 1. in-process verification vs bare SHA-256 ----
+async function benchVerify(): Promise<Result> {
+  const n = quick ? 10_000 : 100_000;
+  const model = new AuthReadModel();
+  const keys: string[] = [];
+  const required: Array<ReturnType<typeof rolesFor>> = [];
+  const now = Date.now();
+  for (let i = 0; i < n; i++) {
+    const key = generateKey('ak');
+    const roles = rolesFor(i);
+    keys.push(key);
+    required.push(roles.slice(0, 1));
+    model.apply({
+      id: `e${i}`,
+      type: storedEventType('ApiKeyCreated'),
+      data: {
+        alias: `svc-${i}`,
+        name: `Service ${i}`,
+        roles,
+        keyHash: hashKey(key),
+        keyPrefix: displayPrefix(key),
+        sealedKey: 'v1.x',
+        expire: new Date(now + 15 * DAY_MS).toISOString(),
+        createdAt: new Date(now).toISOString(),
+      },
+      metadata: { actor: 'b', requestId: 'b', correlationId: 'b', causationId: 'b', at: '' },
+      streamName: `apikey-svc-${i}`,
+      revision: 0n,
+      position: BigInt(i + 1),
+      createdAt: new Date(now),
+    });
+  }
+  const verifier = new KeyVerifier(model, 'ak');
+  const passMs = quick ? 300 : 1500;
+  const run = (fn: (i: number) => unknown): number => {
+    let done = 0;
+    const start = performance.now();
+    let sink = 0;
+    while (performance.now() - start < passMs) {
+      for (let i = 0; i < keys.length; i++) if (fn(i)) sink++;
+      done += keys.length;
+    }
+    if (sink < 0) console.log(sink);
+    return done / ((performance.now() - start) / 1000);
+  };
+  let valid = 0;
+  const ours = (i: number) => {
+    const v = verifier.verify(keys[i]!, required[i], now);
+    if (v.code === 'VALID') valid++;
+    return v.view;
+  };
+  const floor = (i: number) => createHash('sha256').update(keys[i]!).digest();
+  const oneShot = (i: number) => crypto.hash('sha256', keys[i]!, 'buffer');
+  run(ours);
+  run(floor);
+  const a = [] as number[];
+  const b = [] as number[];
+  const c = [] as number[];
+  for (let round = 0; round < 3; round++) {
+    b.push(run(floor));
+    a.push(run(ours));
+    c.push(run(oneShot));
+  }
+  if (valid === 0) throw new Error('no key verified');
+  const best = (xs: number[]) => Math.max(...xs);
+  const ratio = best(a) / best(b);
+  return {
+    name: '1. verify (in-process)',
+    figure: `${fmt(best(a))} verifications/s`,
+    baseline: `${fmt(best(b))} createHash('sha256') digests/s`,
+    ratio,
+    goal: '>= 0.8',
+    met: ratio >= 0.8,
+    notes: `${fmt(n)} keys, required role checked; vs one-shot crypto.hash (${fmt(best(c))}/s): ${(best(a) / best(c)).toFixed(2)}`,
+  };
+}
+
+// ---- 2. POST /api/apikey/verify vs bare Fastify ----
+async function benchHttp(): Promise<Result> {
+  const dir = tempDir();
+  try {
+    const seeded = await seedSqlite(join(dir, 'events.sqlite'), { keys: quick ? 2_000 : 10_000, returnKeys: 1 });
+    const body = JSON.stringify({ key: seeded[0]!.key, roles: seeded[0]!.roles.slice(0, 1) });
+    const duration = quick ? 2 : 5;
+    const measure = async (mode: 'bare' | 'service') => {
+      const server = await startServer(mode, mode === 'service' ? serviceEnv(dir) : process.env);
+      try {
+        const probe = await fetch(`http://127.0.0.1:${server.port}/api/apikey/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        const answer = (await probe.json()) as { code: string };
+        if (answer.code !== 'VALID') throw new Error(`verify answered ${JSON.stringify(answer)}`);
+        return await cannon({
+          url: `http://127.0.0.1:${server.port}/api/apikey/verify`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          duration,
+        });
+      } finally {
+        await stopServer(server.child);
+      }
+    };
+    const bare: autocannon.Result[] = [];
+    const ours: autocannon.Result[] = [];
+    for (let round = 0; round < (quick ? 1 : 2); round++) {
+      bare.push(await measure('bare'));
+      ours.push(await measure('service'));
+    }
+    const best = (rs: autocannon.Result[]) => rs.reduce((x, y) => (y.requests.average > x.requests.average ? y : x));
+    const b = best(bare);
+    const o = best(ours);
+    const errors = o.errors + o.non2xx;
+    const ratio = o.requests.average / b.requests.average;
+    return {
+      name: '2. POST /api/apikey/verify (HTTP)',
+      figure: `${fmt(o.requests.average)} req/s, p99 ${o.latency.p99} ms`,
+      baseline: `${fmt(b.requests.average)} req/s, p99 ${b.latency.p99} ms (bare Fastify, fixed JSON)`,
+      ratio,
+      goal: '>= 0.8',
+      met: ratio >= 0.8 && errors === 0,
+      notes: `10 connections, ${duration} s each, best of ${bare.length}; LOG_LEVEL=warn; ${errors} errors/non-2xx`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- 3. create/renew/revoke over HTTP vs raw durable inserts ----
+async function benchCommands(): Promise<Result> {
+  const dir = tempDir();
+  try {
+    const pool = quick ? 3_000 : 20_000;
+    const seeded = await seedSqlite(join(dir, 'data', 'events.sqlite'), {
+      keys: pool,
+      returnKeys: pool,
+      aliasPrefix: 'pre-',
+    });
+    const duration = quick ? 2 : 5;
+
+    // Raw floor: one durable single-row INSERT per transaction, same pragmas, same table, same directory.
+    const rawFile = join(dir, 'raw', 'events.sqlite');
+    await new SqliteEventStore(rawFile).close();
+    const db = new Database(rawFile);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    const insert = db.prepare(
+      'INSERT INTO events (event_id, stream_name, revision, type, data, metadata, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)',
+    );
+    const data = 'x'.repeat(420); // about the size of an ApiKeyCreated's data
+    let rows = 0;
+    const rawStart = performance.now();
+    while (performance.now() - rawStart < duration * 1000) {
+      insert.run(uuidv7(), `raw-${rows}`, 'ApiKeyCreated.v1', data, '{"actor":"bench"}', Date.now());
+      rows++;
+    }
+    const rawRate = rows / ((performance.now() - rawStart) / 1000);
+    db.close();
+
+    const server = await startServer('service', serviceEnv(join(dir, 'data')));
+    let i = 0;
+    let revoked = 0;
+    const ops = { create: 0, renew: 0, revoke: 0 };
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey}` };
+    const result = await cannon({
+      url: `http://127.0.0.1:${server.port}`,
+      duration,
+      requests: [
+        {
+          setupRequest: (req) => {
+            const op = i++ % 3;
+            if (op === 0) {
+              ops.create++;
+              return {
+                ...req,
+                method: 'POST',
+                path: '/api/apikey',
+                headers: auth,
+                body: JSON.stringify({ alias: `new-${i}`, name: `New ${i}`, roles: ['user'] }),
+              };
+            }
+            if (op === 1) {
+              ops.renew++;
+              const s = seeded[(i * 7919) % pool]!;
+              return {
+                ...req,
+                method: 'POST',
+                path: '/api/apikey',
+                headers: auth,
+                body: JSON.stringify({ alias: s.alias, name: `Renewed ${i}`, roles: ['agent'] }),
+              };
+            }
+            ops.revoke++;
+            const s = seeded[pool - 1 - (revoked++ % pool)]!;
+            return {
+              ...req,
+              method: 'DELETE',
+              path: `/api/apikey/${s.key}`,
+              headers: { authorization: auth.authorization },
+              body: undefined,
+            };
+          },
+        },
+      ],
+    });
+    await stopServer(server.child);
+    const errors = result.errors + result.non2xx;
+    const ratio = result.requests.average / rawRate;
+    return {
+      name: '3. create/renew/revoke (HTTP, SQLite)',
+      figure: `${fmt(result.requests.average)} commands/s, p99 ${result.latency.p99} ms`,
+      baseline: `${fmt(rawRate)} durable single-row INSERTs/s (WAL, synchronous=FULL)`,
+      ratio,
+      goal: '>= 0.5',
+      met: ratio >= 0.5 && errors === 0,
+      notes: `mix 1:1:1 (${ops.create}/${ops.renew}/${ops.revoke} sent), 10 connections, ${duration} s; ${errors} errors/non-2xx`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- 4. projection rebuild vs raw sequential read ----
+async function benchRebuild(): Promise<Result> {
+  const dir = tempDir();
+  try {
+    const events = quick ? 100_000 : 1_000_000;
+    const file = join(dir, 'events.sqlite');
+    await seedSqlite(file, { keys: events / 10, events });
+    const raw = () => {
+      const db = new Database(file, { readonly: true });
+      const start = performance.now();
+      let count = 0;
+      let bytes = 0;
+      const stmt = db
+        .prepare(
+          'SELECT position, event_id, stream_name, revision, type, data, metadata, created_at FROM events ORDER BY position',
+        )
+        .safeIntegers(true)
+        .raw(true);
+      for (const row of stmt.iterate() as Iterable<unknown[]>) {
+        count++;
+        bytes += (row[5] as string).length;
+      }
+      const ms = performance.now() - start;
+      db.close();
+      if (count !== events || bytes === 0) throw new Error('raw read mismatch');
+      return count / (ms / 1000);
+    };
+    const rebuild = async () => {
+      const store = new SqliteEventStore(file);
+      const model = new AuthReadModel();
+      const runner = new ProjectionRunner(store, model, silent);
+      const start = performance.now();
+      runner.start();
+      await runner.catchUp(600_000);
+      const ms = performance.now() - start;
+      await runner.stop();
+      await store.close();
+      if (model.size !== events / 10) throw new Error(`rebuilt ${model.size} keys`);
+      return events / (ms / 1000);
+    };
+    raw();
+    const r: number[] = [];
+    const p: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      r.push(raw());
+      p.push(await rebuild());
+    }
+    const rawRate = Math.max(...r);
+    const rate = Math.max(...p);
+    const ratio = rate / rawRate;
+    return {
+      name: '4. projection rebuild',
+      figure: `${fmt(rate)} events/s`,
+      baseline: `${fmt(rawRate)} events/s raw sequential read (better-sqlite3 iterate, no parsing)`,
+      ratio,
+      goal: '>= 0.5 and >= 100,000 events/s',
+      met: ratio >= 0.5 && rate >= 100_000,
+      notes: `${fmt(events)} events (${fmt(events / 10)} keys), through ProjectionRunner + subscription; best of 2`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- 5. cold start to ready ----
+function timeToReady(dataDir: string): Promise<{ ms: number; child: ChildProcess }> {
+  const start = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'api', 'main.js')], {
+    env: { ...serviceEnv(dataDir), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      if (buffered.includes('"keyledger ready"')) {
+        resolve({ ms: performance.now() - start, child });
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`main.js exited with ${code}: ${buffered.slice(-500)}`)));
+  });
+}
+
+async function stopMain(child: ChildProcess): Promise<void> {
+  child.removeAllListeners('exit');
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function benchColdStart(): Promise<Result> {
+  const dir = tempDir();
+  try {
+    const keys = quick ? 20_000 : 100_000;
+    await seedSqlite(join(dir, 'full', 'events.sqlite'), { keys });
+    const empty: number[] = [];
+    const snap: number[] = [];
+    // First start: no snapshot, the whole log is replayed; SIGTERM then writes the snapshot.
+    const first = await timeToReady(join(dir, 'full'));
+    await stopMain(first.child);
+    for (let round = 0; round < 3; round++) {
+      const e = await timeToReady(join(dir, 'empty'));
+      await stopMain(e.child);
+      empty.push(e.ms);
+      const s = await timeToReady(join(dir, 'full'));
+      await stopMain(s.child);
+      snap.push(s.ms);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const ms = median(snap);
+    return {
+      name: '5. cold start to ready',
+      figure: `${fmt(ms)} ms with ${fmt(keys)} keys (snapshot)`,
+      baseline: `${fmt(median(empty))} ms empty store; ${fmt(first.ms)} ms full replay (no snapshot)`,
+      ratio: ms / median(empty),
+      goal: '< 1,000 ms',
+      met: ms < 1000,
+      notes:
+        'spawn of node dist/api/main.js to its "keyledger ready" log line (listening); median of 3; ratio = time / empty-store time',
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- 6. resident memory per key ----
+function memoryOf(dataDir: string): Promise<{ rss: number; heapUsed: number; keys: number }> {
+  const child = fork(join(__dirname, 'memoryChild.js'), [], {
+    env: serviceEnv(dataDir),
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { rss: number; heapUsed: number; keys: number }) => resolve(m));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`memory child exited with ${code}`)));
+  });
+}
+
+async function benchMemory(): Promise<Result> {
+  const dir = tempDir();
+  try {
+    const keys = quick ? 20_000 : 100_000;
+    await seedSqlite(join(dir, 'full', 'events.sqlite'), { keys });
+    const empty = await memoryOf(join(dir, 'empty'));
+    const replayed = await memoryOf(join(dir, 'full')); // replays the log, writes the snapshot on close
+    const loaded = await memoryOf(join(dir, 'full')); // loads the snapshot
+    if (replayed.keys !== keys || loaded.keys !== keys) throw new Error('wrong key count');
+    const per = (m: { rss: number }) => (m.rss - empty.rss) / keys;
+    const heap = (m: { heapUsed: number }) => (m.heapUsed - empty.heapUsed) / keys;
+    const worst = Math.max(per(replayed), per(loaded));
+    return {
+      name: '6. memory per key',
+      figure: `${fmt(per(loaded))} B/key RSS after snapshot load; ${fmt(per(replayed))} B/key after full replay`,
+      baseline: `${fmt(empty.rss / 1048576, 1)} MiB RSS empty process (same code, empty store)`,
+      ratio: undefined,
+      goal: '< 300 B/key',
+      met: worst < 300,
+      notes: `${fmt(keys)} keys; JS heap ${fmt(heap(loaded))} / ${fmt(heap(replayed))} B/key; after catch-up and forced GC`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const BENCHMARKS: Record<string, () => Promise<Result>> = {
+  verify: benchVerify,
+  http: benchHttp,
+  commands: benchCommands,
+  rebuild: benchRebuild,
+  coldstart: benchColdStart,
+  memory: benchMemory,
+};
+
+async function main(): Promise<void> {
+  const names = selected.length ? selected : Object.keys(BENCHMARKS);
+  for (const n of names)
+    if (!BENCHMARKS[n]) throw new Error(`unknown benchmark ${n}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  const machine = `${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${new Date().toISOString()}${quick ? ', --quick' : ''}`;
+  console.log(`keyledger bench: ${machine}`);
+  const results: Result[] = [];
+  for (const n of names) {
+    const r = await BENCHMARKS[n]!();
+    results.push(r);
+    console.log(
+      `\n${r.name}\n  figure:   ${r.figure}\n  baseline: ${r.baseline}\n  ratio:    ${r.ratio === undefined ? '-' : r.ratio.toFixed(2)}   goal ${r.goal}: ${r.met ? 'met' : 'MISSED'}\n  ${r.notes}`,
+    );
+  }
+  console.log('\n| benchmark | figure | baseline (same run) | ratio | goal | met |\n|---|---|---|---|---|---|');
+  for (const r of results)
+    console.log(
+      `| ${r.name} | ${r.figure} | ${r.baseline} | ${r.ratio === undefined ? '-' : r.ratio.toFixed(2)} | ${r.goal} | ${r.met ? 'yes' : 'no'} |`,
+    );
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, results }, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
