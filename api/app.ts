@@ -1,9 +1,17 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySerializerCompiler,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Keyledger } from './composition';
+import { compileFastWriter } from './fastSerializer';
 import { registerErrorHandling } from './httpErrors';
+import { lazyChildLoggerFactory } from './logger';
 import { createMetrics, observeRequests } from './metrics';
 import { registerOpenApi } from './openapi';
 import { FailureLimiter } from './rateLimit';
@@ -13,6 +21,19 @@ import { operationsRoutes } from './routes/operations';
 import { verifyRoutes } from './routes/verify';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const VERIFY_URL = '/api/apikey/verify';
+
+/**
+ * The zod response serializer, with a writer compiled from the same zod schema in front of it
+ * for plain answer shapes: it writes the same JSON without zod's parse-and-copy of the answer,
+ * and hands anything it does not accept to zod (which then validates and answers as before).
+ */
+const responseSerializer: FastifySerializerCompiler<z.ZodType | { properties: z.ZodType }> = (route) => {
+  const viaZod = serializerCompiler(route);
+  const fast = route.schema instanceof z.ZodType ? compileFastWriter(route.schema) : undefined;
+  if (!fast) return viaZod;
+  return (data) => fast(data) ?? viaZod(data);
+};
 
 export interface AppOptions {
   ledger: Keyledger;
@@ -20,10 +41,32 @@ export interface AppOptions {
   trustProxy?: boolean;
 }
 
+/** The path of the verify route, with or without a query string. */
+function isVerifyPath(url: string): boolean {
+  return url.length === VERIFY_URL.length || url.charCodeAt(VERIFY_URL.length) === 63; // '?'
+}
+
 /** The HTTP app, with no listening socket: tests drive it with inject, main.ts listens. */
 export async function buildApp({ ledger, logger, trustProxy = false }: AppOptions): Promise<FastifyInstance> {
+  // The "incoming request"/"request completed" lines of verify, the hot path, are written at
+  // level debug and below only; its errors and every other route's lines are logged as before.
+  const logVerifyRequests = logger.isLevelEnabled('debug');
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    childLoggerFactory: lazyChildLoggerFactory as never,
+    logController: new LogController({
+      disableRequestLogging: (req: { url?: string }) =>
+        !logVerifyRequests && req.url !== undefined && req.url.startsWith(VERIFY_URL) && isVerifyPath(req.url),
+    }),
+    // zod validates and serializes every route: Fastify's default ajv and fast-json-stringify
+    // compilers are never used, so they are not even loaded (start-up time).
+    schemaController: {
+      // (Typed for ajv-style compilers; the zod ones are what setValidatorCompiler takes below.)
+      compilersFactory: {
+        buildValidator: (() => validatorCompiler) as never,
+        buildSerializer: (() => responseSerializer) as never,
+      },
+    },
     trustProxy,
     bodyLimit: 64 * 1024,
     // On close: stop accepting, drop idle keep-alive sockets, finish requests in flight.
@@ -37,10 +80,12 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer);
   registerErrorHandling(app);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
 
   const metrics = createMetrics(ledger);

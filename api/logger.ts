@@ -55,3 +55,82 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     destination,
   );
 }
+
+type LogFn = (...args: unknown[]) => void;
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Fastify's per-request logger (request.log), built lazily: the pino child carrying the
+ * request id is made on the first line actually written at an enabled level. Building
+ * the child (bindings run through the redaction) costs more than a verification, and
+ * most requests write no line at all, e.g. every verify at level info.
+ */
+export class LazyChildLogger {
+  private real: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: Record<string, unknown>,
+  ) {}
+
+  private materialize(): Logger {
+    return (this.real ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return (this.real ?? this.parent).level;
+  }
+
+  set level(level: string) {
+    this.materialize().level = level;
+  }
+
+  private write(level: Level, args: unknown[]): void {
+    const logger = this.real ?? this.parent;
+    if (!logger.isLevelEnabled(level)) return;
+    (this.materialize()[level] as LogFn)(...args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  isLevelEnabled(level: string): boolean {
+    return (this.real ?? this.parent).isLevelEnabled(level);
+  }
+
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): Logger {
+    return this.materialize().child(bindings, options);
+  }
+}
+
+/**
+ * Fastify's childLoggerFactory: lazy when the route sets no logger options (no logLevel),
+ * otherwise pino's child as Fastify would make it.
+ */
+export function lazyChildLoggerFactory(
+  logger: Logger,
+  bindings: Record<string, unknown>,
+  options: Record<string, unknown> | undefined,
+): Logger | LazyChildLogger {
+  const opts = options ?? {};
+  for (const name in opts) if (Object.hasOwn(opts, name)) return logger.child(bindings, opts);
+  return new LazyChildLogger(logger, bindings, opts);
+}
