@@ -149,7 +149,8 @@ export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onRoute', (routeOptions) => {
     const existing = routeOptions.onResponse;
     const hook = observer(routeOptions.url) as never;
-    routeOptions.onResponse = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
+    routeOptions.onResponse =
+      existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
   });
   const unmatched = observer('unmatched');
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -19,7 +19,9 @@ async function settle(): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
+  const opening = performance.now();
   const ledger = await openKeyledger(config, createLogger('warn'));
+  const openMs = performance.now() - opening;
   await ledger.projection.catchUp(600_000);
   await settle();
   const mem = process.memoryUsage();
@@ -29,7 +31,15 @@ async function main(): Promise<void> {
       [s.space_size >> 10, s.space_used_size >> 10],
     ]),
   );
-  process.send!({ spaces, rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, keys: ledger.readModel.size });
+  process.send!({
+    spaces,
+    rss: mem.rss,
+    heapUsed: mem.heapUsed,
+    external: mem.external,
+    arrayBuffers: mem.arrayBuffers,
+    openMs,
+    keys: ledger.readModel.size,
+  });
   await ledger.close();
 }
 

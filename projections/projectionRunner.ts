@@ -21,7 +21,8 @@ interface Waiter {
 const MAX_BACKOFF_MS = 5_000;
 
 /**
- * Keeps the read model fed from a subscription to the store, one event at a time, in order.
+ * Keeps the read model fed from a subscription to the store, in order: a batch at a time
+ * when the subscription offers batches (applied synchronously), else one event at a time.
  * A dropped subscription is resumed from the last applied position, with backoff, forever.
  */
 export class ProjectionRunner {
@@ -52,12 +53,28 @@ export class ProjectionRunner {
           streamPrefixes: [KEY_STREAM_PREFIX],
         });
         this.connected = true;
-        for await (const event of this.subscription) {
-          this.readModel.apply(event);
-          this.lastAppliedAt = Date.now();
-          this.lastError = undefined;
-          backoff = 100;
-          this.release();
+        const subscription = this.subscription;
+        if (subscription.batches) {
+          // A page at a time: applied synchronously, waiters released once per page.
+          for await (const batch of subscription.batches()) {
+            const model = this.readModel;
+            try {
+              for (let i = 0; i < batch.length; i++) model.apply(batch[i]!);
+            } finally {
+              this.release();
+            }
+            this.lastAppliedAt = Date.now();
+            this.lastError = undefined;
+            backoff = 100;
+          }
+        } else {
+          for await (const event of subscription) {
+            this.readModel.apply(event);
+            this.lastAppliedAt = Date.now();
+            this.lastError = undefined;
+            backoff = 100;
+            this.release();
+          }
         }
       } catch (error) {
         this.connected = false;

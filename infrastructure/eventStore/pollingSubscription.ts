@@ -12,24 +12,29 @@ export interface PollingSource {
 /**
  * A catch-up-then-live subscription over a store that can only be read: it reads pages
  * until empty, then waits for an in-process append signal or the poll interval
- * (appends by other processes), whichever comes first.
+ * (appends by other processes), whichever comes first. Consumed per event (`for await`)
+ * or a page at a time (`batches()`), which spares a consumer one await per event.
  */
 export function pollingSubscription(source: PollingSource): Subscription {
   let after = source.after;
   let closed = false;
   let wake: (() => void) | undefined;
-  const unsubscribe = source.onAppend(() => wake?.());
+  const off = source.onAppend(() => wake?.());
+  let subscribed = true;
+  const unsubscribe = () => {
+    if (subscribed) off();
+    subscribed = false;
+  };
 
-  async function* iterate(): AsyncGenerator<RecordedEvent> {
+  async function* pages(): AsyncGenerator<RecordedEvent[]> {
     try {
       while (!closed) {
         const page = source.readPage(after);
-        for (const event of page) {
-          if (closed) return;
-          after = event.position;
-          yield event;
+        if (page.length > 0) {
+          after = page[page.length - 1]!.position;
+          yield page;
+          continue;
         }
-        if (page.length > 0) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, source.pollIntervalMs);
           function done() {
@@ -45,13 +50,34 @@ export function pollingSubscription(source: PollingSource): Subscription {
     }
   }
 
-  const iterator = iterate();
+  async function* events(): AsyncGenerator<RecordedEvent> {
+    for await (const page of pages()) {
+      for (const event of page) {
+        if (closed) return;
+        yield event;
+      }
+    }
+  }
+
+  let iterator: AsyncGenerator<RecordedEvent> | AsyncGenerator<RecordedEvent[]> | undefined;
+  const claim = <T extends AsyncGenerator<RecordedEvent> | AsyncGenerator<RecordedEvent[]>>(make: () => T): T => {
+    if (iterator) throw new Error('subscription already consumed');
+    iterator = make();
+    return iterator as T;
+  };
+  let eventIterator: AsyncGenerator<RecordedEvent> | undefined;
   return {
-    [Symbol.asyncIterator]: () => iterator,
+    // Repeated calls return the same iterator (as before), so one for-await may be resumed by another.
+    [Symbol.asyncIterator]: () => (eventIterator ??= claim(events)),
+    batches: () => ({ [Symbol.asyncIterator]: () => claim(pages) }),
     async close() {
       closed = true;
       wake?.();
-      await iterator.return(undefined);
+      try {
+        await iterator?.return(undefined);
+      } finally {
+        unsubscribe();
+      }
     },
   };
 }

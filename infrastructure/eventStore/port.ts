@@ -62,6 +62,13 @@ export interface SubscribeOptions {
 /** An endless, ordered feed of events; iterate with `for await`, end with close(). */
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /**
+   * Optional: the same feed a batch at a time (non-empty arrays, in order, as the adapter
+   * reads them), for a consumer that applies a batch synchronously instead of awaiting per
+   * event. Consume a subscription either per event or by batches, not both. Adapters
+   * without it are consumed per event.
+   */
+  batches?(): AsyncIterable<readonly RecordedEvent[]>;
 }
 
 export interface EventStore {

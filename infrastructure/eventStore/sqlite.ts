@@ -39,6 +39,28 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream_name, revision)
 );`;
 
+interface PendingAppend {
+  streamName: string;
+  /** Serialized when appendToStream was called. */
+  rows: { id: string; type: string; data: string; metadata: string }[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+/**
+ * SQLite errors that mean "the store cannot answer now" (and may have ended the transaction).
+ * By shape, not instanceof: the native addon keeps the first SqliteError class it was given
+ * (under Jest, that of the first test file's context, with another realm's Error).
+ */
+function isUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'SqliteError' && typeof code === 'string' && /BUSY|LOCKED|IOERR|CANTOPEN|FULL/.test(code);
+}
+
 const COLUMNS = 'position, event_id, stream_name, revision, type, data, metadata, created_at';
 /** How often a subscription looks for events appended by other processes. */
 const POLL_INTERVAL_MS = 100;
@@ -61,27 +83,67 @@ function toRecorded(row: Row): RecordedEvent {
 type RawRow = [bigint, string, string, bigint, string, string, string, bigint];
 
 /**
- * Page reads feed projections, which never look at metadata: it is parsed on first access
- * (and then kept), so a catch-up does not pay a JSON.parse per event for it.
+ * An event of a page read. Page reads feed projections, which never look at metadata or
+ * createdAt: metadata is parsed and the Date built on first access (then kept), so a
+ * catch-up pays neither per event. A class (accessors on the prototype, state in private
+ * fields) rather than an object literal with accessors: no closures per event. toJSON gives
+ * the plain shape, so a serialised event reads as before.
  */
+class PageEvent implements RecordedEvent {
+  id: string;
+  type: string;
+  data: RecordedEvent['data'];
+  streamName: string;
+  revision: bigint;
+  position: bigint;
+  #metadataText: string;
+  #metadata: RecordedEvent['metadata'] | undefined = undefined;
+  #createdAtMs: bigint;
+  #createdAt: Date | undefined = undefined;
+
+  constructor(row: RawRow) {
+    this.id = row[1];
+    this.type = row[4];
+    this.data = JSON.parse(row[5]) as RecordedEvent['data'];
+    this.streamName = row[2];
+    this.revision = row[3];
+    this.position = row[0];
+    this.#metadataText = row[6];
+    this.#createdAtMs = row[7];
+  }
+
+  get metadata(): RecordedEvent['metadata'] {
+    return (this.#metadata ??= JSON.parse(this.#metadataText) as RecordedEvent['metadata']);
+  }
+
+  set metadata(value: RecordedEvent['metadata']) {
+    this.#metadata = value;
+  }
+
+  get createdAt(): Date {
+    return (this.#createdAt ??= new Date(Number(this.#createdAtMs)));
+  }
+
+  set createdAt(value: Date) {
+    this.#createdAt = value;
+  }
+
+  toJSON(): RecordedEvent {
+    return {
+      id: this.id,
+      type: this.type,
+      data: this.data,
+      metadata: this.metadata,
+      streamName: this.streamName,
+      revision: this.revision,
+      position: this.position,
+      createdAt: this.createdAt,
+    };
+  }
+}
+
 function fromRawRow(row: RawRow): RecordedEvent {
-  const metadataText = row[6];
-  let metadata: RecordedEvent['metadata'] | undefined;
-  return {
-    id: row[1],
-    type: row[4],
-    data: JSON.parse(row[5]) as RecordedEvent['data'],
-    get metadata(): RecordedEvent['metadata'] {
-      return (metadata ??= JSON.parse(metadataText) as RecordedEvent['metadata']);
-    },
-    set metadata(value: RecordedEvent['metadata']) {
-      metadata = value;
-    },
-    streamName: row[2],
-    revision: row[3],
-    position: row[0],
-    createdAt: new Date(Number(row[7])),
-  };
+  return new PageEvent(row);
 }
 
 /**
@@ -108,8 +170,8 @@ export class SqliteEventStore implements EventStore {
   private readonly pageStatements = new Map<string, Database.Statement>();
   private readonly stmts: {
     head: Database.Statement<[string], { revision: bigint | null }>;
-    byId: Database.Statement<[string], Row>;
-    insert: Database.Statement<[string, string, bigint, string, string, string, number]>;
+    byId: Database.Statement<[string], { stream_name: string; revision: bigint; position: bigint }>;
+    insert: Database.Statement<[string, string, bigint, string, string, string, number], { position: bigint }>;
     readStream: Database.Statement<[string], Row>;
     lastPosition: Database.Statement<[], { position: bigint | null }>;
   };
@@ -126,8 +188,8 @@ export class SqliteEventStore implements EventStore {
       this.db.prepare<P, R>(sql).safeIntegers(true) as Database.Statement<P, R>;
     this.stmts = {
       head: prepare('SELECT MAX(revision) AS revision FROM events WHERE stream_name = ?'),
-      byId: prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
-      insert: this.db.prepare(
+      byId: prepare('SELECT stream_name, revision, position FROM events WHERE event_id = ?'),
+      insert: prepare(
         'INSERT INTO events (event_id, stream_name, revision, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING position',
       ),
       readStream: prepare(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? ORDER BY revision`),
@@ -141,48 +203,105 @@ export class SqliteEventStore implements EventStore {
       return fn();
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) throw error;
-      if (error instanceof Database.SqliteError && /BUSY|LOCKED|IOERR|CANTOPEN|FULL/.test(error.code))
-        throw new EventStoreUnavailableError(error);
+      if (isUnavailable(error)) throw new EventStoreUnavailableError(error);
       throw error;
     }
   }
 
-  private readonly appendTx = (streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult =>
-    this.db
-      .transaction((): AppendResult => {
-        // A retried append (same event ids, same stream) answers as the first one did.
-        const first = events[0] && this.stmts.byId.get(events[0].id);
-        if (first && first.stream_name === streamName) {
-          const last = this.stmts.byId.get(events[events.length - 1]!.id);
-          if (last) return { nextRevision: last.revision, position: last.position };
-        }
-        const head = this.stmts.head.get(streamName)?.revision ?? null;
-        const ok =
-          expected === 'any' ||
-          (expected === 'no_stream' && head === null) ||
-          (typeof expected === 'bigint' && head === expected);
-        if (!ok) throw new WrongExpectedRevisionError(streamName, expected, head ?? 'no_stream');
-        let revision = head ?? -1n;
-        let position = 0n;
-        const now = Date.now();
-        for (const e of events) {
-          revision += 1n;
-          const row = this.stmts.insert
-            .safeIntegers(true)
-            .get(e.id, streamName, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), now) as {
-            position: bigint;
-          };
-          position = row.position;
-        }
-        return { nextRevision: revision, position };
-      })
-      .immediate();
+  /** Appends waiting for the next group commit, in arrival order. */
+  private pending: PendingAppend[] = [];
+  private flushScheduled: NodeJS.Immediate | undefined;
+  private groupTx: Database.Transaction<(batch: PendingAppend[], outcomes: Outcome[]) => void> | undefined;
+  private savepointTx: Database.Transaction<(append: PendingAppend) => AppendResult> | undefined;
 
-  async appendToStream(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('nothing to append');
-    const result = this.guard(() => this.appendTx(streamName, events, expected));
-    this.appended.emit('append');
-    return result;
+  /** One append: idempotent-retry answer, expected-revision check, inserts. Runs under its own SAVEPOINT. */
+  private appendOne(append: PendingAppend): AppendResult {
+    const { streamName, rows, expected } = append;
+    // A retried append (same event ids, same stream) answers as the first one did.
+    const first = this.stmts.byId.get(rows[0]!.id);
+    if (first && first.stream_name === streamName) {
+      const last = this.stmts.byId.get(rows[rows.length - 1]!.id);
+      if (last) return { nextRevision: last.revision, position: last.position };
+    }
+    const head = this.stmts.head.get(streamName)?.revision ?? null;
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && head === null) ||
+      (typeof expected === 'bigint' && head === expected);
+    if (!ok) throw new WrongExpectedRevisionError(streamName, expected, head ?? 'no_stream');
+    let revision = head ?? -1n;
+    let position = 0n;
+    const now = Date.now();
+    for (const r of rows) {
+      revision += 1n;
+      position = this.stmts.insert.get(r.id, streamName, revision, r.type, r.data, r.metadata, now)!.position;
+    }
+    return { nextRevision: revision, position };
+  }
+
+  /**
+   * Group commit: every append queued until the next turn of the event loop (setImmediate,
+   * so all requests read in one I/O poll get in; and while a commit's fsync blocks the
+   * loop, the next requests pile up for the next batch) is written in ONE `BEGIN IMMEDIATE`
+   * transaction: one commit, one fsync for all. Each append runs under its own SAVEPOINT
+   * (better-sqlite3 nests transactions that way): a conflict or any other error of one
+   * append rolls back that append only; the others still commit. Appends run in queue
+   * order, so every caller gets the answer a serial run in call order gives. Nobody is
+   * answered before the COMMIT returned (synchronous=FULL): an error that ends or dooms
+   * the transaction (BEGIN/COMMIT failing, I/O, busy) fails the whole batch.
+   *
+   * (A writer thread that overlaps the fsync with request handling was tried: on the 2
+   * shared cores it lost to this, the thread hand-offs costing more than the fsync wait.)
+   */
+  private readonly flush = (): void => {
+    this.flushScheduled = undefined;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const outcomes: Outcome[] = new Array<Outcome>(batch.length);
+    try {
+      if (this.closed) throw new EventStoreUnavailableError(new Error('store closed'));
+      this.savepointTx ??= this.db.transaction((append: PendingAppend) => this.appendOne(append));
+      this.groupTx ??= this.db.transaction((appends: PendingAppend[], results: Outcome[]) => {
+        for (let i = 0; i < appends.length; i++) {
+          try {
+            results[i] = { ok: true, result: this.savepointTx!(appends[i]!) };
+          } catch (error) {
+            if (!this.db.inTransaction || isUnavailable(error)) throw error;
+            results[i] = { ok: false, error };
+          }
+        }
+      });
+      this.groupTx.immediate(batch, outcomes);
+    } catch (error) {
+      const failure = isUnavailable(error) ? new EventStoreUnavailableError(error) : error;
+      for (const append of batch) append.reject(failure);
+      return;
+    }
+    // Subscriptions first: the projection then usually holds the batch by the time the
+    // callers' continuations ask for read-your-writes.
+    if (outcomes.some((o) => o.ok)) this.appended.emit('append');
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) batch[i]!.resolve(outcome.result);
+      else batch[i]!.reject(outcome.error);
+    }
+  };
+
+  appendToStream(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      if (events.length === 0) throw new Error('nothing to append');
+      if (this.closed) throw new EventStoreUnavailableError(new Error('store closed'));
+      // Serialized now: the append is what the caller passed at call time.
+      const rows = events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        data: JSON.stringify(e.data),
+        metadata: JSON.stringify(e.metadata),
+      }));
+      this.pending.push({ streamName, rows, expected, resolve, reject });
+      this.flushScheduled ??= setImmediate(this.flush);
+    });
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {
@@ -237,6 +356,9 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Appends accepted before close are written (or failed) now, not dropped.
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flush();
     this.closed = true;
     this.appended.emit('append');
     this.db.close();
