@@ -6,9 +6,24 @@ import type { KeyView } from './keyView';
 export type VerificationCode = 'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
 
 export interface Verification {
-  code: VerificationCode;
+  readonly code: VerificationCode;
   /** Present whenever the key was found, valid or not. */
-  view?: KeyView;
+  readonly view?: KeyView;
+}
+
+/** A found key's answer; its view (decoded strings) is built only if someone reads it. */
+class FoundKey implements Verification {
+  private built: KeyView | undefined;
+
+  constructor(
+    readonly code: VerificationCode,
+    private readonly model: AuthReadModel,
+    private readonly slot: number,
+  ) {}
+
+  get view(): KeyView {
+    return (this.built ??= this.model.view(this.slot));
+  }
 }
 
 /**
@@ -28,11 +43,11 @@ export class KeyVerifier {
     const model = this.readModel;
     const slot = model.slotOfDigest(keyDigest(key));
     if (slot < 0) return { code: 'NOT_FOUND' };
-    if (!model.isActive(slot)) return { code: 'REVOKED', view: model.view(slot) };
-    if (model.expireOf(slot) <= nowMs) return { code: 'EXPIRED', view: model.view(slot) };
+    if (!model.isActive(slot)) return new FoundKey('REVOKED', model, slot);
+    if (model.expireOf(slot) <= nowMs) return new FoundKey('EXPIRED', model, slot);
     if (requiredRoles.length > 0 && !model.hasRoles(slot, model.requiredRoleMask(requiredRoles)))
-      return { code: 'INSUFFICIENT_ROLE', view: model.view(slot) };
+      return new FoundKey('INSUFFICIENT_ROLE', model, slot);
     model.touchSlot(slot, nowMs);
-    return { code: 'VALID', view: model.view(slot) };
+    return new FoundKey('VALID', model, slot);
   }
 }
