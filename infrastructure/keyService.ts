@@ -67,6 +67,7 @@ export class KeyService {
   ): Promise<CreateOrRenewOutcome> {
     const alias = normalizeAlias(input.alias);
     let issuedPlaintext: string | undefined;
+    // One instant per command: the events and their metadata tell the same time.
     const now = this.clock();
     const context: DecideContext = {
       now,
@@ -84,7 +85,7 @@ export class KeyService {
     };
     const result = await this.handler.handle(
       keyStreamName(alias),
-      (state) => decide(command, state, { ...context, now: this.clock() }),
+      (state) => decide(command, state, context),
       this.metadata(origin, now),
     );
     const state = result.newState as ActiveKeyState;
@@ -106,7 +107,7 @@ export class KeyService {
       keyStreamName(alias),
       (state) =>
         decide({ type: 'RevokeKey', data: { alias, keyHash } }, state, {
-          now: this.clock(),
+          now,
           ttlMs: this.settings.ttlMs,
           issueKey: () => {
             throw new Error('revoke issues no key');
