@@ -1,13 +1,6 @@
 import { rmSync } from 'node:fs';
-import { runCli } from '../../api/cli';
+import { cli } from '../support/cli';
 import { tempDir } from '../support/testApp';
-
-async function cli(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('apikey CLI', () => {
   let env: Record<string, string>;

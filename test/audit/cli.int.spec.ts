@@ -1,14 +1,7 @@
 import { rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { runCli } from '../../api/cli';
+import { cli } from '../support/cli';
 import { tempDir } from '../support/testApp';
-
-async function cli(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('apikey CLI: history and audit', () => {
   let env: Record<string, string>;

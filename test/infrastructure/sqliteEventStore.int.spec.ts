@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { openSqliteEventStore, type SqliteEventStore } from '../../infrastructure/eventStore/sqlite';
 import type { NewEvent } from '../../infrastructure/eventStore/port';
 import { EventStoreUnavailableError } from '../../infrastructure/eventStore/port';
-import { tempDir } from '../support/testApp';
+import { useTempSqliteStore } from '../support/sqliteStore';
 
 const event = (id: string): NewEvent => ({
   id,
@@ -14,15 +12,10 @@ const event = (id: string): NewEvent => ({
 });
 
 describe('SQLite event store specifics', () => {
-  let dir: string;
+  const fixture = useTempSqliteStore();
   let store: SqliteEventStore;
   beforeEach(() => {
-    dir = tempDir();
-    store = openSqliteEventStore(join(dir, 'events.sqlite'));
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    store = fixture.store;
   });
 
   it('runs WAL with synchronous=FULL, so an acknowledged append is durable', () => {

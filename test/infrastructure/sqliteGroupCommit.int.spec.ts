@@ -5,12 +5,10 @@
  * back the others. No timing is asserted.
  */
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { openSqliteEventStore, type SqliteEventStore } from '../../infrastructure/eventStore/sqlite';
 import type { AppendResult, NewEvent } from '../../infrastructure/eventStore/port';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../infrastructure/eventStore/port';
-import { tempDir } from '../support/testApp';
+import { useTempSqliteStore } from '../support/sqliteStore';
 
 let seq = 0;
 const id = () => `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
@@ -29,15 +27,10 @@ const settle = (p: Promise<AppendResult>): Promise<Settled> =>
   );
 
 describe('SQLite group commit', () => {
-  let dir: string;
+  const fixture = useTempSqliteStore();
   let store: SqliteEventStore;
   beforeEach(() => {
-    dir = tempDir();
-    store = openSqliteEventStore(join(dir, 'events.sqlite'));
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    store = fixture.store;
   });
 
   it('answers concurrent appends to different streams and conflicting ones on one stream as a serial run would', async () => {
