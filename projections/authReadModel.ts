@@ -283,13 +283,6 @@ export class AuthReadModel {
     }
   }
 
-  /** Records a successful verification; kept in memory only, never as an event. */
-  touch(view: KeyView, nowMs: number): void {
-    const slot = this.slotOfAlias(view.alias);
-    if (slot >= 0) this.used[slot] = nowMs;
-    view.lastUsedAt = nowMs;
-  }
-
   // ---- the verifier's hot path: by digest bytes and slot, no string built ----
 
   /** The slot holding this SHA-256 digest (32 bytes at `offset`), or -1. */
