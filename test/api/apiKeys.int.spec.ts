@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '../../infrastructure/eventStore/sqlite';
 import { describeEachBackend, type BackendRun } from '../support/reliability';
+import { waitFor } from '../support/wait';
 import type { TestApp } from '../support/testApp';
 
 // The core API suite runs once per store: embedded SQLite and EventStoreDB (through the test server).
@@ -315,10 +316,7 @@ describeEachBackend('core API', (backend) => {
         ],
         'no_stream',
       );
-      const started = Date.now();
-      while (!t.ledger.readModel.findByAlias('from-cli') && Date.now() - started < 1000)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(t.ledger.readModel.findByAlias('from-cli')).toBeDefined();
+      await waitFor(() => t.ledger.readModel.findByAlias('from-cli') !== undefined, 'the server to see it', 1000);
       await other.close();
     });
   });

@@ -13,6 +13,7 @@ import {
   type RecordedEvent,
   type Subscription,
 } from '../../infrastructure/eventStore/port';
+import { withTimeout } from '../support/wait';
 
 export interface OpenedStore {
   store: EventStore;
@@ -39,16 +40,6 @@ function newEvent(type = 'ApiKeyCreated', data: Record<string, unknown> = {}): N
 /** A unique prefix (`ct<8 hex>-`) so filtered reads see only this test's streams. */
 function uniquePrefix(): string {
   return `ct${uuid().slice(0, 8)}-`;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Reads from one iterator of a subscription, with bounded waits. */

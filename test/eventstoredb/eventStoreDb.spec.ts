@@ -30,6 +30,7 @@ import {
   type RecordedEvent,
 } from '../../infrastructure/eventStore/port';
 import { startEventStoreDbTestServer, type EventStoreDbTestServer } from './testServer';
+import { withTimeout } from '../support/wait';
 
 const WAIT_MS = 5_000;
 
@@ -44,16 +45,6 @@ function metadata(): EventMetadata {
 }
 function newEvent(type = 'ApiKeyCreated'): NewEvent {
   return { id: uuid(), type, data: { keyId: uuid() }, metadata: metadata() };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

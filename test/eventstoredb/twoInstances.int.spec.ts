@@ -3,16 +3,9 @@ import { tempDir } from '../support/testApp';
 import { openEventStoreDb } from '../../infrastructure/eventStore/eventStoreDb';
 import { startTestApp, type TestApp } from '../support/testApp';
 import { startEventStoreDbTestServer, type EventStoreDbTestServer } from './testServer';
+import { waitFor } from '../support/wait';
 
 const SEAL = { KEY_SEAL_SECRET: 'shared-secret-of-every-instance-0123456789' };
-
-async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('two API instances on one EventStoreDB', () => {
   let server: EventStoreDbTestServer;
@@ -45,7 +38,7 @@ describe('two API instances on one EventStoreDB', () => {
     // Read-your-writes on the instance that took the command ...
     expect(await verify(a, key)).toBe('VALID');
     // ... and within subscription latency on the other.
-    await eventually(() => b.ledger.readModel.findByAlias('shared') !== undefined);
+    await waitFor(() => b.ledger.readModel.findByAlias('shared') !== undefined, 'the other instance to see it');
     expect(await verify(b, key)).toBe('VALID');
 
     // Renewal on b hands back the same key, since both share KEY_SEAL_SECRET.
@@ -65,7 +58,7 @@ describe('two API instances on one EventStoreDB', () => {
     });
     expect(revoked.statusCode).toBe(200);
     expect(await verify(b, key)).toBe('REVOKED');
-    await eventually(() => a.ledger.readModel.findByAlias('shared')?.active === false);
+    await waitFor(() => a.ledger.readModel.findByAlias('shared')?.active === false, 'the other instance to see it');
     expect(await verify(a, key)).toBe('REVOKED');
   });
 
@@ -93,7 +86,7 @@ describe('two API instances on one EventStoreDB', () => {
     );
     expect(code).toBe(0);
     const { key } = JSON.parse(out.join('\n'));
-    await eventually(() => a.ledger.readModel.findByAlias('from-cli') !== undefined);
+    await waitFor(() => a.ledger.readModel.findByAlias('from-cli') !== undefined, 'the other instance to see it');
     expect(await verify(a, key)).toBe('VALID');
     const history = (await a.ledger.store.readStream('apikey-from-cli'))[0]!;
     expect(history.metadata.actor).toMatch(/^cli:/);

@@ -12,6 +12,7 @@ import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from 
 import { AuthReadModel } from '../../projections/authReadModel';
 import type { KeyView } from '../../projections/keyView';
 import { startTestApp, tempDir, type TestApp } from './testApp';
+export { waitFor } from './wait';
 
 export const SLOW = process.env.SLOW === '1';
 
@@ -198,19 +199,6 @@ export function foldStreams(events: RecordedEvent[]): Map<string, ApiKeyState> {
 }
 
 /** Polls until the condition holds (no fixed sleeps); fails with the message after timeoutMs. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  message: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${message}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export const authHeader = (key: string) => ({ authorization: `Bearer ${key}` });
 
 export { tempDir };
