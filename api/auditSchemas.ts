@@ -5,6 +5,12 @@ import { keySummary, roleSchema } from './schemas';
 const EXAMPLE_TIME = '2026-03-05T12:00:00.000Z';
 
 /** An ISO-8601 date-time with a zone (Z or an offset), parsed to epoch milliseconds. */
+/** An integer query parameter in [min, max] with a default; one message for every way it can be wrong. */
+function boundedInt(name: string, min: number, max: number, fallback: number) {
+  const message = `${name} must be an integer between ${min} and ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback);
+}
+
 export const isoInstant = (field: string, description: string) =>
   z
     .string({ error: `${field} must be an ISO-8601 date-time` })
@@ -55,13 +61,7 @@ export const auditQuery = z.object({
     .meta({ description: 'Only events sent by this actor (admin key alias, or cli:<user>).', example: 'alice' }),
   since: isoInstant('since', 'Only events at or after this instant (inclusive).').optional(),
   until: isoInstant('until', 'Only events before this instant (exclusive).').optional(),
-  limit: z.coerce
-    .number({ error: 'limit must be an integer between 1 and 500' })
-    .int('limit must be an integer between 1 and 500')
-    .min(1, 'limit must be an integer between 1 and 500')
-    .max(500, 'limit must be an integer between 1 and 500')
-    .default(50)
-    .meta({ description: 'Page size, 1-500.', example: 50 }),
+  limit: boundedInt('limit', 1, 500, 50).meta({ description: 'Page size, 1-500.', example: 50 }),
   cursor: z
     .string()
     .max(128, 'invalid cursor')
@@ -84,13 +84,10 @@ export const holdersQuery = z.object({
 });
 
 export const expiringQuery = z.object({
-  within_hours: z.coerce
-    .number({ error: 'within_hours must be an integer between 1 and 8784' })
-    .int('within_hours must be an integer between 1 and 8784')
-    .min(1, 'within_hours must be an integer between 1 and 8784')
-    .max(8784, 'within_hours must be an integer between 1 and 8784')
-    .default(72)
-    .meta({ description: 'Horizon in hours from now; default 72 (3 days).', example: 72 }),
+  within_hours: boundedInt('within_hours', 1, 8784, 72).meta({
+    description: 'Horizon in hours from now; default 72 (3 days).',
+    example: 72,
+  }),
 });
 
 // --- answers ---------------------------------------------------------------------------
