@@ -19,7 +19,18 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../infrastructure/*', '../projections/*', '../api/*', '../test/*', 'node:*', 'fs', 'crypto'],
+              group: [
+                '../infrastructure/**',
+                '../projections/**',
+                '../api/**',
+                '../test/**',
+                '**/infrastructure/**',
+                '**/projections/**',
+                '**/api/**',
+                'node:*',
+                'fs',
+                'crypto',
+              ],
               message: 'domain/ is pure: no I/O, no other layer.',
             },
           ],

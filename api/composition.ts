@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../infrastructure/config';
 import type { EventStore } from '../infrastructure/eventStore/port';
 import { openSqliteEventStore } from '../infrastructure/eventStore/sqlite';
-import { KeySealer } from '../infrastructure/keySeal';
-import { KeyService } from '../infrastructure/keyService';
-import { resolveSealSecret } from '../infrastructure/sealSecret';
-import { AuthReadModel } from '../projections/authReadModel';
-import { ProjectionRunner } from '../projections/projectionRunner';
-import { PeriodicSnapshotter, ReadModelSnapshots } from '../projections/readModelSnapshot';
-import { KeyVerifier } from '../projections/verifier';
+import { KeySealer } from '../infrastructure/keys/keySeal';
+import { KeyService } from '../infrastructure/commands/keyCommands';
+import { resolveSealSecret } from '../infrastructure/keys/sealSecret';
+import { AuthReadModel } from '../projections/readModel/authReadModel';
+import { ProjectionRunner } from '../projections/readModel/projectionRunner';
+import { PeriodicSnapshotter, ReadModelSnapshots } from '../projections/readModel/snapshot';
+import { KeyVerifier } from '../projections/readModel/verifier';
 
 export interface Keyledger {
   config: Config;

@@ -1,7 +1,7 @@
-import { buildApp } from './app';
+import { buildApp } from './http/app';
 import { openKeyledger } from './composition';
 import { ConfigError, loadConfig } from '../infrastructure/config';
-import { createLogger } from './logger';
+import { createLogger } from './http/logger';
 
 const STARTUP_CATCH_UP_MS = 60_000;
 /** A request still running after this long does not hold the process forever. */

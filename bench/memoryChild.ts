@@ -4,7 +4,7 @@
  * reports its resident set size. Run with --expose-gc.
  */
 import { openKeyledger } from '../api/composition';
-import { createLogger } from '../api/logger';
+import { createLogger } from '../api/http/logger';
 import { loadConfig } from '../infrastructure/config';
 import { getHeapSpaceStatistics } from 'node:v8';
 

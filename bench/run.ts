@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { storedEventType } from '../domain';
 import { SqliteEventStore } from '../infrastructure/eventStore/sqlite';
-import { displayPrefix, generateKey, hashKey } from '../infrastructure/keyFormat';
-import { AuthReadModel } from '../projections/authReadModel';
-import { ProjectionRunner } from '../projections/projectionRunner';
-import { KeyVerifier } from '../projections/verifier';
+import { displayPrefix, generateKey, hashKey } from '../infrastructure/keys/keyFormat';
+import { AuthReadModel } from '../projections/readModel/authReadModel';
+import { ProjectionRunner } from '../projections/readModel/projectionRunner';
+import { KeyVerifier } from '../projections/readModel/verifier';
 import { BENCH_SEAL_SECRET, DAY_MS, rolesFor, seedSqlite } from './seed';
 
 interface Result {

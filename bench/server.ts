@@ -4,9 +4,9 @@
  * DATA_DIR). Listens on 127.0.0.1:0 and sends {port, adminKey?} to the parent.
  */
 import Fastify from 'fastify';
-import { buildApp } from '../api/app';
+import { buildApp } from '../api/http/app';
 import { openKeyledger } from '../api/composition';
-import { createLogger } from '../api/logger';
+import { createLogger } from '../api/http/logger';
 import { loadConfig } from '../infrastructure/config';
 
 export const FIXED_VERIFICATION = {

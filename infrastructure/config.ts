@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KEY_PREFIX_PATTERN } from './keyFormat';
+import { KEY_PREFIX_PATTERN } from './keys/keyFormat';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { z } from 'zod';
-import { compileFastWriter } from '../../api/fastSerializer';
-import { createdKeyResponse, errorResponse, keyList, keySummary, messageResponse } from '../../api/schemas';
-import { verifyResponse } from '../../api/routes/verify';
+import { compileFastWriter } from '../../api/http/fastSerializer';
+import { createdKeyResponse, errorResponse, keyList, keySummary, messageResponse } from '../../api/http/schemas';
+import { verifyResponse } from '../../api/http/routes/verify';
 
 const schemas = { verifyResponse, keySummary, keyList, createdKeyResponse, errorResponse, messageResponse };
 

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SEAL_SECRET_FILE } from '../../infrastructure/sealSecret';
+import { SEAL_SECRET_FILE } from '../../infrastructure/keys/sealSecret';
 import { startTestApp, type TestApp } from '../support/testApp';
 
 describe('read-your-writes', () => {

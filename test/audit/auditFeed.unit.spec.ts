@@ -1,6 +1,6 @@
 import type { EventStore, ReadAllOptions, RecordedEvent } from '../../infrastructure/eventStore/port';
-import { decodeCursor, encodeCursor } from '../../projections/auditCursor';
-import { readAuditFeed, SCAN_BUDGET } from '../../projections/auditFeed';
+import { decodeCursor, encodeCursor } from '../../projections/audit/auditCursor';
+import { readAuditFeed, SCAN_BUDGET } from '../../projections/audit/auditFeed';
 
 /** Positions past 2^53: a number would lose them, a bigint and a decimal string do not. */
 const BASE = 2n ** 60n;

@@ -1,4 +1,4 @@
-import { runCli } from '../../api/cli';
+import { runCli } from '../../api/cli/main';
 import { tempDir } from '../support/testApp';
 import { openEventStoreDb } from '../../infrastructure/eventStore/eventStoreDb';
 import { startTestApp, type TestApp } from '../support/testApp';

@@ -1,5 +1,5 @@
-import { displayPrefix, generateKey, hashKey, isWellFormedKey } from '../../infrastructure/keyFormat';
-import { KeySealer } from '../../infrastructure/keySeal';
+import { displayPrefix, generateKey, hashKey, isWellFormedKey } from '../../infrastructure/keys/keyFormat';
+import { KeySealer } from '../../infrastructure/keys/keySeal';
 
 describe('key format', () => {
   it('is <prefix>_<32 base62 random><6 base62 checksum>', () => {

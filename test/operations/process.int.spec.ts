@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openKeyledger, SQLITE_FILE } from '../../api/composition';
-import { createLogger } from '../../api/logger';
+import { createLogger } from '../../api/http/logger';
 import { loadConfig } from '../../infrastructure/config';
 import { openSqliteEventStore } from '../../infrastructure/eventStore/sqlite';
 import { tempDir } from '../support/testApp';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { keyledgerAuth } from '../../api/fastifyPlugin';
+import { keyledgerAuth } from '../../api/plugin/fastifyPlugin';
 import { startTestApp, type TestApp } from '../support/testApp';
 import { sampleApp } from './sampleApp';
 

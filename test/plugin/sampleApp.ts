@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { keyledgerAuth, type KeyledgerAuthOptions } from '../../api/fastifyPlugin';
+import { keyledgerAuth, type KeyledgerAuthOptions } from '../../api/plugin/fastifyPlugin';
 
 /** Another service protecting its routes the way the seed protects markdown, patch and backup. */
 export async function sampleApp(options: KeyledgerAuthOptions): Promise<FastifyInstance> {

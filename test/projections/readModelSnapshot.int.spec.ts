@@ -1,20 +1,20 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openKeyledger } from '../../api/composition';
-import { createLogger } from '../../api/logger';
+import { createLogger } from '../../api/http/logger';
 import type { Role } from '../../domain';
 import { loadConfig } from '../../infrastructure/config';
 import type { EventStore } from '../../infrastructure/eventStore/port';
 import { openSqliteEventStore } from '../../infrastructure/eventStore/sqlite';
-import { hashKey } from '../../infrastructure/keyFormat';
-import { AuthReadModel, KEY_STREAM_PREFIX } from '../../projections/authReadModel';
+import { hashKey } from '../../infrastructure/keys/keyFormat';
+import { AuthReadModel, KEY_STREAM_PREFIX } from '../../projections/readModel/authReadModel';
 import {
   decodeSnapshot,
   encodeSnapshot,
   ReadModelSnapshots,
   SNAPSHOT_FILE,
   storeIdentity,
-} from '../../projections/readModelSnapshot';
+} from '../../projections/readModel/snapshot';
 import { tempDir } from '../support/testApp';
 
 const SECRET = 'snapshot-test-secret-0123456789abcdef';

@@ -7,9 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import { rmSync } from 'node:fs';
 import pino from 'pino';
-import { buildApp } from '../../api/app';
+import { buildApp } from '../../api/http/app';
 import { openKeyledger, type Keyledger } from '../../api/composition';
-import { keyStreamName } from '../../infrastructure/apiKeyCodec';
+import { keyStreamName } from '../../infrastructure/eventStore/apiKeyCodec';
 import {
   authHeader,
   describeEachBackend,

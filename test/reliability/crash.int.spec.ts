@@ -15,14 +15,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hashKey } from '../../infrastructure/keyFormat';
+import { hashKey } from '../../infrastructure/keys/keyFormat';
 import { openSqliteEventStore } from '../../infrastructure/eventStore/sqlite';
-import { presentSummary } from '../../api/presenters';
+import { presentSummary } from '../../api/http/presenters';
 import { foldStreams, rebuild, SLOW } from '../support/reliability';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'api', 'main.js');
-const CLI = join(ROOT, 'dist', 'api', 'cli.js');
+const CLI = join(ROOT, 'dist', 'api', 'cli', 'main.js');
 const CYCLES = Number(process.env.CRASH_CYCLES ?? (SLOW ? 8 : 2));
 const COMMANDS_PER_BURST = 400;
 const IN_FLIGHT = 8;

@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
-import { createKeyBody } from '../../api/schemas';
-import { generateKey } from '../../infrastructure/keyFormat';
+import { createKeyBody } from '../../api/http/schemas';
+import { generateKey } from '../../infrastructure/keys/keyFormat';
 import { discoverRoutes, fillPath, type RouteInfo } from '../support/routes';
 import { describeEachBackend, headPosition, snapshot, SLOW, type BackendRun } from '../support/reliability';
 

@@ -15,10 +15,10 @@ import {
   type ApiKeyState,
   type Role,
 } from '../../domain';
-import { keyStreamName } from '../../infrastructure/apiKeyCodec';
-import { hashKey } from '../../infrastructure/keyFormat';
+import { keyStreamName } from '../../infrastructure/eventStore/apiKeyCodec';
+import { hashKey } from '../../infrastructure/keys/keyFormat';
 import type { RecordedEvent } from '../../infrastructure/eventStore/port';
-import { AuthReadModel } from '../../projections/authReadModel';
+import { AuthReadModel } from '../../projections/readModel/authReadModel';
 import { foldStreams, snapshot, SLOW } from '../support/reliability';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? (SLOW ? 2_000 : 200));

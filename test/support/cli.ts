@@ -1,4 +1,4 @@
-import { runCli } from '../../api/cli';
+import { runCli } from '../../api/cli/main';
 
 /** Runs the CLI in-process with captured output. */
 export async function cli(args: string[], env: Record<string, string>) {

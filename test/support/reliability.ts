@@ -6,11 +6,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { foldEvents, upcast, type ApiKeyEvent, type ApiKeyState } from '../../domain';
-import { KEY_STREAM_PREFIX } from '../../infrastructure/apiKeyCodec';
+import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
 import { SQLITE_FILE } from '../../api/composition';
 import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../../infrastructure/eventStore/port';
-import { AuthReadModel } from '../../projections/authReadModel';
-import type { KeyView } from '../../projections/keyView';
+import { AuthReadModel } from '../../projections/readModel/authReadModel';
+import type { KeyView } from '../../projections/readModel/keyView';
 import { startTestApp, tempDir, type TestApp } from './testApp';
 export { waitFor } from './wait';
 

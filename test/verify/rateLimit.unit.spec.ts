@@ -1,4 +1,4 @@
-import { FailureLimiter } from '../../api/rateLimit';
+import { FailureLimiter } from '../../api/http/rateLimit';
 
 describe('FailureLimiter', () => {
   it('blocks a client after max failures until its window ends, then forgets them', () => {

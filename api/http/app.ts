@@ -1,0 +1,104 @@
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySerializerCompiler,
+} from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Keyledger } from '../composition';
+import { compileFastWriter } from './fastSerializer';
+import { registerErrorHandling } from './httpErrors';
+import { lazyChildLoggerFactory } from './logger';
+import { createMetrics, observeRequests } from './metrics';
+import { registerOpenApi } from './openapi';
+import { FailureLimiter } from './rateLimit';
+import { apiKeyRoutes } from './routes/apiKeys';
+import { auditRoutes } from './routes/audit';
+import { operationsRoutes } from './routes/operations';
+import { verifyRoutes } from './routes/verify';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const VERIFY_URL = '/api/apikey/verify';
+
+/**
+ * The zod response serializer, with a writer compiled from the same zod schema in front of it
+ * for plain answer shapes: it writes the same JSON without zod's parse-and-copy of the answer,
+ * and hands anything it does not accept to zod (which then validates and answers as before).
+ */
+const responseSerializer: FastifySerializerCompiler<z.ZodType | { properties: z.ZodType }> = (route) => {
+  const viaZod = serializerCompiler(route);
+  const fast = route.schema instanceof z.ZodType ? compileFastWriter(route.schema) : undefined;
+  if (!fast) return viaZod;
+  return (data) => fast(data) ?? viaZod(data);
+};
+
+export interface AppOptions {
+  ledger: Keyledger;
+  logger: Logger;
+  trustProxy?: boolean;
+}
+
+/** The path of the verify route, with or without a query string. */
+function isVerifyPath(url: string): boolean {
+  return url.length === VERIFY_URL.length || url.charCodeAt(VERIFY_URL.length) === 63; // '?'
+}
+
+/** The HTTP app, with no listening socket: tests drive it with inject, main.ts listens. */
+export async function buildApp({ ledger, logger, trustProxy = false }: AppOptions): Promise<FastifyInstance> {
+  // The "incoming request"/"request completed" lines of verify, the hot path, are written at
+  // level debug and below only; its errors and every other route's lines are logged as before.
+  const logVerifyRequests = logger.isLevelEnabled('debug');
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    childLoggerFactory: lazyChildLoggerFactory as never,
+    logController: new LogController({
+      disableRequestLogging: (req: { url?: string }) =>
+        !logVerifyRequests && req.url !== undefined && req.url.startsWith(VERIFY_URL) && isVerifyPath(req.url),
+    }),
+    // zod validates and serializes every route: Fastify's default ajv and fast-json-stringify
+    // compilers are never used, so they are not even loaded (start-up time).
+    schemaController: {
+      // (Typed for ajv-style compilers; the zod ones are what setValidatorCompiler takes below.)
+      compilersFactory: {
+        buildValidator: (() => validatorCompiler) as never,
+        buildSerializer: (() => responseSerializer) as never,
+      },
+    },
+    trustProxy,
+    bodyLimit: 64 * 1024,
+    // On close: stop accepting, drop idle keep-alive sockets, finish requests in flight.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // A caller's request id is kept when it is sane, so that logs and events can be joined.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(responseSerializer);
+  registerErrorHandling(app);
+  // Callback style: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  const metrics = createMetrics(ledger);
+  observeRequests(app, metrics);
+  // One failure counter per client for verify and admin authentication alike: both are key-guessing oracles.
+  const limiter = new FailureLimiter(ledger.config.VERIFY_RATE_LIMIT_MAX, ledger.config.VERIFY_RATE_LIMIT_WINDOW_MS);
+  app.decorate('authFailures', limiter);
+  // Before every route plugin, so that all routes reach the OpenAPI document.
+  await registerOpenApi(app);
+
+  await app.register(apiKeyRoutes, { ledger });
+  await app.register(auditRoutes, { ledger });
+  await app.register(verifyRoutes, { ledger, metrics, limiter });
+  await app.register(operationsRoutes, { ledger, metrics });
+  return app;
+}

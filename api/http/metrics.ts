@@ -1,0 +1,160 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { KEY_STREAM_PREFIX } from '../../projections/readModel/authReadModel';
+import type { VerificationCode } from '../../projections/readModel/verifier';
+import type { Keyledger } from '../composition';
+
+/** Scanning further than this to count unapplied events is not worth a scrape. */
+export const LAG_COUNT_CAP = 10_000;
+
+export interface Metrics {
+  registry: Registry;
+  verifications: Counter<'code'>;
+  commands: Counter<'type' | 'outcome'>;
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+}
+
+/** One registry per app instance (not prom-client's global one), so several apps can coexist. */
+export function createMetrics(ledger: Keyledger): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  // Both lag gauges come from one read of the store per scrape.
+  let lag: Promise<{ events: number; seconds: number }> | undefined;
+  const measureLag = () =>
+    (lag ??= ledger.store
+      .readAll({ after: ledger.readModel.checkpoint, maxCount: LAG_COUNT_CAP, streamPrefixes: [KEY_STREAM_PREFIX] })
+      .then(
+        (pending) => ({
+          events: pending.length,
+          seconds: pending[0] ? Math.max(0, (Date.now() - pending[0].createdAt.getTime()) / 1000) : 0,
+        }),
+        () => ({ events: Number.NaN, seconds: Number.NaN }),
+      )
+      .finally(() => {
+        lag = undefined;
+      }));
+
+  new Gauge({
+    name: 'keyledger_projection_lag_events',
+    help: `Key events in the store not yet applied to the read model (counted up to ${LAG_COUNT_CAP})`,
+    registers,
+    async collect() {
+      this.set((await measureLag()).events);
+    },
+  });
+  new Gauge({
+    name: 'keyledger_projection_lag_seconds',
+    help: 'Age of the oldest key event not yet applied to the read model; 0 when caught up',
+    registers,
+    async collect() {
+      this.set((await measureLag()).seconds);
+    },
+  });
+  new Gauge({
+    name: 'keyledger_projection_checkpoint',
+    help: 'Global position of the last event applied to the read model',
+    registers,
+    collect() {
+      this.set(Number(ledger.readModel.checkpoint));
+    },
+  });
+  new Gauge({
+    name: 'keyledger_read_model_keys',
+    help: 'Keys (aliases) held by the read model',
+    registers,
+    collect() {
+      this.set(ledger.readModel.size);
+    },
+  });
+
+  return {
+    registry,
+    verifications: new Counter({
+      name: 'keyledger_verifications_total',
+      help: 'Key verifications answered by POST /api/apikey/verify, by code',
+      labelNames: ['code'],
+      registers,
+    }),
+    commands: new Counter({
+      name: 'keyledger_commands_total',
+      help: 'Commands sent through the API, by type and outcome',
+      labelNames: ['type', 'outcome'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'keyledger_http_request_duration_seconds',
+      help: 'HTTP request latency, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+  };
+}
+
+/** One labels object per code, made once (prom-client hashes the labels on every call anyway). */
+const CODE_LABELS = new Map<string, { code: string }>();
+
+export function countVerification(metrics: Metrics, code: VerificationCode): void {
+  let labels = CODE_LABELS.get(code);
+  if (!labels) CODE_LABELS.set(code, (labels = { code }));
+  metrics.verifications.inc(labels);
+}
+
+/** The routes that send a command, by "METHOD pattern". */
+const COMMAND_ROUTES: Record<string, string> = {
+  'POST /api/apikey': 'CreateOrRenewKey',
+  'POST /api/apikey/': 'CreateOrRenewKey',
+  'DELETE /api/apikey/:key': 'RevokeKey',
+};
+
+/** The outcome of a command from its answer; undefined when no command was sent (auth refused). */
+function commandOutcome(type: string, status: number): string | undefined {
+  if (status === 401 || status === 403 || status === 429) return undefined;
+  if (status === 201) return 'created';
+  if (status === 200) return type === 'RevokeKey' ? 'revoked' : 'renewed';
+  if (status === 404) return 'not_found';
+  if (status === 503) return 'unavailable';
+  if (status >= 400 && status < 500) return 'rejected';
+  return 'error';
+}
+
+/** Latency for every request and command outcomes, observed at the route level on response. */
+export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
+  // Each route gets its own onResponse hook that knows its pattern (request.routeOptions builds
+  // a fresh options object on every read); requests that match no route are observed by a global hook.
+  const observer = (route: string) => {
+    // Per (status, method): the histogram's labels object and the command type, if any.
+    const seen = new Map<string, { labels: { method: string; route: string; status_code: string }; type?: string }>();
+    return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const status = reply.statusCode;
+      const id = `${status} ${request.method}`;
+      let entry = seen.get(id);
+      if (!entry) {
+        entry = {
+          labels: { method: request.method, route, status_code: String(status) },
+          type: COMMAND_ROUTES[`${request.method} ${route}`],
+        };
+        // Methods and statuses are few; the bound only guards against surprises.
+        if (seen.size < 1_000) seen.set(id, entry);
+      }
+      metrics.httpDuration.observe(entry.labels, reply.elapsedTime / 1000);
+      const type = entry.type;
+      const outcome = type && commandOutcome(type, status);
+      if (type && outcome) metrics.commands.inc({ type, outcome });
+      done();
+    };
+  };
+  app.addHook('onRoute', (routeOptions) => {
+    const existing = routeOptions.onResponse;
+    const hook = observer(routeOptions.url) as never;
+    routeOptions.onResponse =
+      existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
+  });
+  const unmatched = observer('unmatched');
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (request.is404) unmatched(request, reply, done);
+    else done();
+  });
+}

@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Keyledger } from '../../composition';
+import { requireRoles } from '../auth';
+import { HttpError, INVALID_BODY } from '../httpErrors';
+import { presentCreated, presentSummary } from '../presenters';
+import {
+  aliasParams,
+  createdKeyResponse,
+  createKeyBody,
+  errorResponse,
+  keyList,
+  keyParams,
+  keySummary,
+  messageResponse,
+} from '../schemas';
+import type { FastifyRequest } from 'fastify';
+import { keyStateAsOf } from '../../../projections/audit/history';
+import { presentStateAsOf } from '../auditPresenters';
+import { asOfQuery } from '../auditSchemas';
+
+const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+const authErrors = { 401: errorResponse, 403: errorResponse };
+
+export function originOf(request: FastifyRequest) {
+  return { actor: request.principal?.alias ?? 'anonymous', requestId: request.id };
+}
+
+/** Admin endpoints over keys. Each route parses, sends one command or query, and maps the outcome. */
+export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
+  const admin = requireRoles(ledger.verifier, ['admin']);
+
+  for (const url of ['/api/apikey', '/api/apikey/']) {
+    app.post(
+      url,
+      {
+        schema: {
+          tags: ['keys'],
+          summary: 'Create a key, or renew the key of an existing alias',
+          description:
+            'Creating an alias that exists renews it: same key string, validity reset, reactivated, name and roles replaced.',
+          security,
+          hide: url.endsWith('/'),
+          body: createKeyBody,
+          response: { 200: createdKeyResponse, 201: createdKeyResponse, 400: errorResponse, ...authErrors },
+        },
+        onRequest: admin,
+        // The seed answers an absent, non-object or empty body with one message, before field checks.
+        preValidation: async (request) => {
+          const body: unknown = request.body;
+          if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length === 0)
+            throw new HttpError(400, INVALID_BODY);
+        },
+      },
+      async (request, reply) => {
+        const outcome = await ledger.keys.createOrRenew(request.body, originOf(request));
+        return reply.code(outcome.renewed ? 200 : 201).send(presentCreated(outcome));
+      },
+    );
+  }
+
+  app.delete(
+    '/api/apikey/:key',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Revoke a key',
+        security,
+        params: keyParams,
+        response: { 200: messageResponse, 404: errorResponse, ...authErrors },
+      },
+      onRequest: admin,
+    },
+    async (request) => {
+      await ledger.keys.revoke(request.params.key, originOf(request));
+      return { message: 'API key revoked successfully' };
+    },
+  );
+
+  app.get(
+    '/api/apikey',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'List keys, newest first (no secrets)',
+        security,
+        response: { 200: keyList, ...authErrors },
+      },
+      onRequest: admin,
+    },
+    async () => {
+      const now = Date.now();
+      return ledger.readModel.list().map((v) => presentSummary(v, now));
+    },
+  );
+
+  app.get(
+    '/api/apikey/:alias',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'One key by alias (no secret)',
+        security,
+        description: 'With as_of: the state at that instant, folded from its events; otherwise from the read model.',
+        params: aliasParams,
+        querystring: asOfQuery,
+        response: { 200: keySummary, 400: errorResponse, 404: errorResponse, ...authErrors },
+      },
+      onRequest: admin,
+    },
+    async (request) => {
+      if (request.query.as_of !== undefined) {
+        const state = await keyStateAsOf(ledger.store, request.params.alias.trim(), request.query.as_of);
+        if (state.status === 'absent') throw new HttpError(404, 'API key not found');
+        return presentStateAsOf(state, request.query.as_of);
+      }
+      const view = ledger.readModel.findByAlias(request.params.alias.trim());
+      if (!view) throw new HttpError(404, 'API key not found');
+      return presentSummary(view, Date.now());
+    },
+  );
+};

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { VerificationCode } from '../../../projections/readModel/verifier';
+import type { Keyledger } from '../../composition';
+import { countVerification, type Metrics } from '../metrics';
+import type { FailureLimiter } from '../rateLimit';
+import { errorResponse, roleSchema } from '../schemas';
+import { presentVerification } from '../presenters';
+
+const CODES = ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_ROLE', 'MALFORMED'] as const;
+
+export const verifyBody = z.object({
+  key: z.string({ error: 'key must be a string' }).meta({
+    description: 'The key to check. Any string is accepted: a key of the wrong shape answers MALFORMED.',
+    example: 'ak_3kTMd9vQ1xZ8pL0bNc7wYh2RfUe5sJ4aGq1Xy9',
+  }),
+  roles: z
+    .array(roleSchema)
+    .max(8)
+    .optional()
+    .meta({ description: 'Roles the key must all hold; default none.', example: ['user'] }),
+});
+
+const isoOrNull = z.string().nullable().meta({ example: '2026-12-10T10:00:00.000Z' });
+
+export const verifyResponse = z
+  .object({
+    valid: z.boolean(),
+    code: z.enum(CODES),
+    alias: z.string().nullable().meta({ description: 'null when the key is unknown or malformed' }),
+    name: z.string().nullable(),
+    roles: z.array(roleSchema).nullable(),
+    expire: isoOrNull,
+  })
+  .meta({
+    id: 'Verification',
+    example: {
+      valid: true,
+      code: 'VALID',
+      alias: 'billing-service',
+      name: 'Billing service',
+      roles: ['user'],
+      expire: '2026-12-10T10:00:00.000Z',
+    },
+  });
+
+/** A key that does not authenticate; a valid key lacking a role is an answer, not a guess. */
+const FAILED: ReadonlySet<VerificationCode> = new Set(['MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED']);
+
+export interface VerifyRouteOptions {
+  ledger: Keyledger;
+  metrics: Metrics;
+  limiter: FailureLimiter;
+}
+
+/** Key verification for other services: the key is the credential, no admin key needed. */
+export const verifyRoutes: FastifyPluginAsyncZod<VerifyRouteOptions> = async (app, { ledger, metrics, limiter }) => {
+  app.post(
+    '/api/apikey/verify',
+    {
+      schema: {
+        tags: ['verification'],
+        summary: 'Verify a key (and optionally its roles)',
+        description:
+          'Always 200 for a well-formed request, valid or not. Failed verifications are rate limited per client address (429 with Retry-After).',
+        body: verifyBody,
+        response: { 200: verifyResponse, 400: errorResponse, 429: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const retryAfter = limiter.retryAfterSeconds(request.ip);
+      if (retryAfter > 0)
+        return reply
+          .code(429)
+          .header('retry-after', String(retryAfter))
+          .send({ error: 'too many failed verifications; retry later' });
+      const result = ledger.verifier.verify(request.body.key, request.body.roles ?? []);
+      countVerification(metrics, result.code);
+      if (FAILED.has(result.code)) limiter.recordFailure(request.ip);
+      return presentVerification(result);
+    },
+  );
+};

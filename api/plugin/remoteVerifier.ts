@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { Role } from '../../domain';
+import type { VerificationCode } from '../../projections/readModel/verifier';
+
+/** The answer of POST /api/apikey/verify. */
+export interface VerifyAnswer {
+  valid: boolean;
+  code: VerificationCode;
+  alias: string | null;
+  name: string | null;
+  roles: Role[] | null;
+  expire: string | null;
+}
+
+/** Why the service could not answer; callers must then refuse (fail closed). */
+export class VerifierUnavailableError extends Error {
+  constructor(
+    message: string,
+    /** Seconds, when the service asked the caller to slow down (429). */
+    readonly retryAfter?: string,
+  ) {
+    super(message);
+    this.name = 'VerifierUnavailableError';
+  }
+}
+
+export interface RemoteVerifierOptions {
+  verifyUrl: string;
+  /** How long an answer is reused; capped at MAX_CACHE_TTL_MS so a revocation takes effect within seconds. */
+  cacheTtlMs?: number;
+  timeoutMs?: number;
+  maxEntries?: number;
+}
+
+export const MAX_CACHE_TTL_MS = 5_000;
+const CODES: ReadonlySet<string> = new Set([
+  'VALID',
+  'NOT_FOUND',
+  'EXPIRED',
+  'REVOKED',
+  'INSUFFICIENT_ROLE',
+  'MALFORMED',
+]);
+
+function isAnswer(body: unknown): body is VerifyAnswer {
+  const b = body as Partial<VerifyAnswer> | null;
+  return typeof b === 'object' && b !== null && typeof b.valid === 'boolean' && CODES.has(String(b.code));
+}
+
+/**
+ * Asks a keyledger service, with a small in-memory cache keyed by the key's digest
+ * (the plaintext is never kept). Any failure to get a well-formed answer throws.
+ */
+export class RemoteVerifier {
+  private readonly cache = new Map<string, { answer: VerifyAnswer; until: number }>();
+  private readonly ttlMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxEntries: number;
+
+  constructor(private readonly options: RemoteVerifierOptions) {
+    this.ttlMs = Math.min(Math.max(options.cacheTtlMs ?? 2_000, 0), MAX_CACHE_TTL_MS);
+    this.timeoutMs = options.timeoutMs ?? 2_000;
+    this.maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  async verify(key: string, roles: readonly Role[]): Promise<VerifyAnswer> {
+    const id = `${createHash('sha256').update(key).digest('base64url')}|${[...roles].sort().join(',')}`;
+    const now = Date.now();
+    const hit = this.cache.get(id);
+    if (hit && hit.until > now) return hit.answer;
+
+    let response: Response;
+    try {
+      response = await fetch(this.options.verifyUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key, roles }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch {
+      throw new VerifierUnavailableError('key verification service unreachable');
+    }
+    if (response.status === 429)
+      throw new VerifierUnavailableError('too many failed verifications', response.headers.get('retry-after') ?? '1');
+    const body: unknown = response.ok ? await response.json().catch(() => undefined) : undefined;
+    if (!isAnswer(body)) throw new VerifierUnavailableError(`key verification service answered ${response.status}`);
+
+    // A valid answer is not reused past the key's own expiry.
+    const expire = body.expire ? Date.parse(body.expire) : Number.POSITIVE_INFINITY;
+    const until = Math.min(now + this.ttlMs, body.valid ? expire : Number.POSITIVE_INFINITY);
+    if (this.ttlMs > 0) {
+      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      this.cache.set(id, { answer: body, until });
+    }
+    return body;
+  }
+}

@@ -1,0 +1,101 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../eventStore/port';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../eventStore/port';
+import { KeyedLock } from './keyedLock';
+
+export interface StoredEventCodec<Event> {
+  /** undefined for events this decider does not know (they are skipped). */
+  fromRecorded(recorded: RecordedEvent): Event | undefined;
+  toStored(event: Event): { type: string; data: Record<string, unknown> };
+}
+
+export interface DeciderLike<State, Event> {
+  evolve(state: State, event: Event): State;
+  initialState(): State;
+}
+
+export interface HandleResult<State, Event> {
+  newState: State;
+  newEvents: Event[];
+  /** Undefined when decide produced no events. */
+  appended?: AppendResult;
+}
+
+export interface CommandHandlerOptions {
+  /** Attempts of load-decide-append when another writer won the race. */
+  maxAttempts?: number;
+  /** Retries of the same append (same event ids) after the store did not answer. */
+  unavailableRetries?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Load-decide-append with optimistic concurrency: fold the stream into state, decide,
+ * append expecting the revision that was read; on a conflict, reload and decide again.
+ */
+export class CommandHandler<State, Event> {
+  private readonly lock = new KeyedLock();
+  private readonly maxAttempts: number;
+  private readonly unavailableRetries: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: DeciderLike<State, Event>,
+    private readonly codec: StoredEventCodec<Event>,
+    options: CommandHandlerOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 30;
+    this.unavailableRetries = options.unavailableRetries ?? 1;
+  }
+
+  async load(streamName: string): Promise<{ state: State; expected: ExpectedRevision }> {
+    const recorded = await this.store.readStream(streamName);
+    let state = this.decider.initialState();
+    for (const r of recorded) {
+      const event = this.codec.fromRecorded(r);
+      if (event !== undefined) state = this.decider.evolve(state, event);
+    }
+    const last = recorded[recorded.length - 1];
+    return { state, expected: last ? last.revision : 'no_stream' };
+  }
+
+  handle(
+    streamName: string,
+    decide: (state: State) => Event[],
+    metadata: EventMetadata,
+  ): Promise<HandleResult<State, Event>> {
+    return this.lock.run(streamName, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const { state, expected } = await this.load(streamName);
+        const newEvents = decide(state);
+        if (newEvents.length === 0) return { newState: state, newEvents };
+        const toAppend = newEvents.map((e) => ({ id: uuidv7(), ...this.codec.toStored(e), metadata }));
+        try {
+          const appended = await this.appendWithRetry(streamName, toAppend, expected);
+          const newState = newEvents.reduce((s, e) => this.decider.evolve(s, e), state);
+          return { newState, newEvents, appended };
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevisionError) || attempt >= this.maxAttempts) throw error;
+          await sleep(Math.random() * Math.min(100, 2 ** attempt)); // full jitter, capped
+        }
+      }
+    });
+  }
+
+  private async appendWithRetry(
+    streamName: string,
+    events: Parameters<EventStore['appendToStream']>[1],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.store.appendToStream(streamName, events, expected);
+      } catch (error) {
+        // Same ids and expected revision: the store dedupes if the first try did land.
+        if (!(error instanceof EventStoreUnavailableError) || retry >= this.unavailableRetries) throw error;
+        await sleep(100);
+      }
+    }
+  }
+}

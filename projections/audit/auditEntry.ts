@@ -1,0 +1,90 @@
+import type { Role } from '../../domain';
+import { parseStoredEventType, upcast } from '../../domain';
+import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
+import type { RecordedEvent } from '../../infrastructure/eventStore/port';
+
+/** What an event changed, as an auditor may see it: never the key hash or the sealed key. */
+export interface AuditChanges {
+  name?: string;
+  roles?: Role[];
+  /** Epoch milliseconds. */
+  expire?: number;
+  active?: boolean;
+  keyPrefix?: string;
+  reactivated?: boolean;
+}
+
+/** One event of the log, in the audit view. */
+export interface AuditEntry {
+  alias: string;
+  type: string;
+  version: number;
+  /** Epoch milliseconds: when the command was decided. */
+  time: number;
+  actor: string;
+  requestId: string;
+  correlationId: string;
+  causationId: string;
+  changes: AuditChanges;
+  revision: bigint;
+  position: bigint;
+}
+
+/**
+ * When an event happened: the command's decision time from its metadata (driven by the
+ * service clock), else the time the store recorded it.
+ */
+export function eventTime(recorded: RecordedEvent): number {
+  const at = typeof recorded.metadata?.at === 'string' ? Date.parse(recorded.metadata.at) : NaN;
+  return Number.isFinite(at) ? at : recorded.createdAt.getTime();
+}
+
+export function aliasOfStream(streamName: string): string {
+  return streamName.startsWith(KEY_STREAM_PREFIX) ? streamName.slice(KEY_STREAM_PREFIX.length) : streamName;
+}
+
+/** A whitelist, field by field: whatever else an event holds never reaches an answer. */
+function changesOf(recorded: RecordedEvent): AuditChanges {
+  const event = upcast(recorded.type, recorded.data);
+  if (!event) return {};
+  switch (event.type) {
+    case 'ApiKeyCreated':
+      return {
+        name: event.data.name,
+        roles: event.data.roles,
+        expire: Date.parse(event.data.expire),
+        active: true,
+        keyPrefix: event.data.keyPrefix,
+      };
+    case 'ApiKeyRenewed':
+      return {
+        name: event.data.name,
+        roles: event.data.roles,
+        expire: Date.parse(event.data.expire),
+        active: true,
+        reactivated: event.data.reactivated,
+      };
+    case 'ApiKeyRevoked':
+      return { active: false };
+  }
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+export function toAuditEntry(recorded: RecordedEvent): AuditEntry {
+  const parsed = parseStoredEventType(recorded.type);
+  const dot = recorded.type.lastIndexOf('.v');
+  return {
+    alias: aliasOfStream(recorded.streamName),
+    type: parsed?.type ?? (dot > 0 ? recorded.type.slice(0, dot) : recorded.type),
+    version: parsed?.version ?? 0,
+    time: eventTime(recorded),
+    actor: text(recorded.metadata?.actor),
+    requestId: text(recorded.metadata?.requestId),
+    correlationId: text(recorded.metadata?.correlationId),
+    causationId: text(recorded.metadata?.causationId),
+    changes: changesOf(recorded),
+    revision: recorded.revision,
+    position: recorded.position,
+  };
+}

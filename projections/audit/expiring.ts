@@ -1,0 +1,13 @@
+import type { AuthReadModel } from '../readModel/authReadModel';
+import type { KeyView } from '../readModel/keyView';
+
+/**
+ * Keys not revoked, not yet expired at `nowMs`, whose expiry falls within `withinMs`
+ * after it; soonest first. From the read model: "now" questions need no history.
+ */
+export function expiringKeys(readModel: AuthReadModel, nowMs: number, withinMs: number): KeyView[] {
+  return readModel
+    .list()
+    .filter((v) => v.active && v.expire > nowMs && v.expire <= nowMs + withinMs)
+    .sort((a, b) => a.expire - b.expire || (a.alias < b.alias ? -1 : 1));
+}
