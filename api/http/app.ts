@@ -10,6 +10,7 @@ import { registerOpenApi } from './openapi';
 import { FailureLimiter } from './rateLimit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { auditRoutes } from './routes/audit';
+import { changeFeedRoutes } from './routes/changes';
 import { operationsRoutes } from './routes/operations';
 import { verifyRoutes } from './routes/verify';
 
@@ -81,6 +82,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await app.register(apiKeyRoutes, { ledger });
   await app.register(auditRoutes, { ledger });
   await app.register(verifyRoutes, { ledger, metrics, limiter });
+  await app.register(changeFeedRoutes, { ledger });
   await app.register(operationsRoutes, { ledger, metrics });
   return app;
 }

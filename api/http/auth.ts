@@ -40,10 +40,13 @@ export function challenge(error?: string): Record<string, string> {
 }
 
 /**
- * A preHandler that lets through only a valid key holding every one of `roles`.
- * A client that presented too many failing keys gets 429 before any lookup.
+ * A hook that lets through only a valid key holding every one of `roles` (`rule` 'allOf', the
+ * admin routes) or at least one of them ('anyOf'). A client that presented too many failing keys
+ * gets 429 before any lookup.
  */
-export function requireRoles(verifier: KeyVerifier, roles: readonly Role[]) {
+export function requireRoles(verifier: KeyVerifier, roles: readonly Role[], rule: 'allOf' | 'anyOf' = 'allOf') {
+  const required = rule === 'allOf' ? roles : [];
+  const denied = rule === 'allOf' ? `${roles.join(', ')} role required` : `one of ${roles.join(', ')} role required`;
   return async (request: FastifyRequest): Promise<void> => {
     const key = presentedKey(request);
     if (!key) throw new HttpError(401, 'authentication required', challenge());
@@ -51,14 +54,15 @@ export function requireRoles(verifier: KeyVerifier, roles: readonly Role[]) {
     const retryAfter = limiter?.retryAfterSeconds(request.ip) ?? 0;
     if (retryAfter > 0)
       throw new HttpError(429, 'too many failed authentications; retry later', { 'retry-after': String(retryAfter) });
-    const result = verifier.verify(key, roles);
+    const result = verifier.verify(key, required);
     const unauthorized = UNAUTHORIZED[result.code];
     if (unauthorized) {
       limiter?.recordFailure(request.ip);
       throw new HttpError(401, unauthorized, challenge('invalid_token'));
     }
-    if (result.code === 'INSUFFICIENT_ROLE')
-      throw new HttpError(403, `${roles.join(', ')} role required`, challenge('insufficient_scope'));
+    const held = result.view?.roles ?? [];
+    if (result.code === 'INSUFFICIENT_ROLE' || (rule === 'anyOf' && !roles.some((role) => held.includes(role))))
+      throw new HttpError(403, denied, challenge('insufficient_scope'));
     request.principal = result.view;
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../../domain';
 import { AuthReadModel } from '../../projections/readModel/authReadModel';
@@ -12,7 +12,7 @@ import {
 } from './remoteVerifier';
 import { presentVerification } from '../http/presenters';
 
-export { RemoteVerifier, VerifierUnavailableError, MAX_CACHE_TTL_MS } from './remoteVerifier';
+export { RemoteVerifier, VerifierUnavailableError, MAX_CACHE_TTL_MS, MAX_FEED_CACHE_TTL_MS } from './remoteVerifier';
 export type { VerifyAnswer, RemoteVerifierOptions } from './remoteVerifier';
 
 /** The key that authenticated a request, as `request.keyPrincipal`. */
@@ -26,7 +26,8 @@ export interface KeyPrincipal {
 
 /**
  * Local: a KeyVerifier, or a read model (fed by the caller's own projection) and the key prefix.
- * Remote: the URL of a keyledger's POST /api/apikey/verify, answers cached a few seconds at most.
+ * Remote: the URL of a keyledger's POST /api/apikey/verify, answers cached a few seconds at most,
+ * or a minute and more with `changesKey` (a subscription to the change feed evicts them on change).
  */
 export type KeyledgerAuthOptions =
   { verifier: KeyVerifier } | { readModel: AuthReadModel; keyPrefix?: string } | RemoteVerifierOptions;
@@ -56,12 +57,13 @@ function localCheck(verifier: KeyVerifier): Check {
   };
 }
 
-function checkFor(options: KeyledgerAuthOptions): Check {
+function checkFor(options: KeyledgerAuthOptions, app: FastifyInstance): Check {
   if ('verifier' in options) return localCheck(options.verifier);
   if ('readModel' in options) return localCheck(new KeyVerifier(options.readModel, options.keyPrefix ?? 'ak'));
   if ('verifyUrl' in options && typeof options.verifyUrl === 'string') {
     new URL(options.verifyUrl); // throws on a bad URL at registration, not on the first request
     const remote = new RemoteVerifier(options);
+    app.addHook('onClose', () => remote.close()); // stops its change feed, if any
     return (key) => remote.verify(key, []);
   }
   throw new TypeError('keyledgerAuth needs { verifier }, { readModel } or { verifyUrl }');
@@ -72,7 +74,7 @@ function deny(reply: FastifyReply, status: number, error: string, headers: Recor
 }
 
 const plugin: FastifyPluginAsync<KeyledgerAuthOptions> = async (app, options) => {
-  const check = checkFor(options);
+  const check = checkFor(options, app);
   app.decorateRequest('keyPrincipal', null);
   app.decorate('requireAuth', ({ roles = [] }: RequireAuthOptions = {}): AuthHook => {
     return async (request, reply) => {

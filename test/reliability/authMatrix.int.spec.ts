@@ -78,7 +78,8 @@ describeEachBackend('auth matrix', (backend) => {
         status: 403,
       },
     );
-    routes = (await discoverRoutes(t.app)).filter((r) => r.admin);
+    // The change feed takes agent keys too and never ends: its auth is tested in test/plugin/changeFeed.
+    routes = (await discoverRoutes(t.app)).filter((r) => r.admin && r.path !== '/api/apikey/changes');
     for (const l of [t.ledger]) await l.projection.catchUp(10_000);
   });
   afterAll(() => run?.close());

@@ -191,7 +191,8 @@ describeEachBackend('fuzz', (backend) => {
     run = await backend.start({ env: { VERIFY_RATE_LIMIT_MAX: '1000000', LOG_LEVEL: 'warn' } });
     // Something to read and revoke-attempt against.
     await run.t.mint('existing', ['user']);
-    routes = await discoverRoutes(run.t.app);
+    // The change feed answers a stream that never ends (tested in test/plugin/changeFeed).
+    routes = (await discoverRoutes(run.t.app)).filter((r) => r.path !== '/api/apikey/changes');
   });
   afterAll(() => run?.close());
 
