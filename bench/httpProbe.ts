@@ -48,7 +48,7 @@ export function stopServer(child: ChildProcess): Promise<void> {
 const TICK_US = 10_000; // USER_HZ = 100 on Linux (getconf CLK_TCK)
 
 /** CPU time (user + system) the process has used so far, in microseconds. */
-function cpuUs(pid: number): number {
+export function cpuUs(pid: number): number {
   // Fields after the ")" closing the command name: state is field 3, utime 14, stime 15.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

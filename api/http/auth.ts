@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../domain';
 import type { KeyView } from '../../projections/readModel/keyView';
 import type { KeyVerifier, VerificationCode } from '../../projections/readModel/verifier';
@@ -47,22 +47,26 @@ export function challenge(error?: string): Record<string, string> {
 export function requireRoles(verifier: KeyVerifier, roles: readonly Role[], rule: 'allOf' | 'anyOf' = 'allOf') {
   const required = rule === 'allOf' ? roles : [];
   const denied = rule === 'allOf' ? `${roles.join(', ')} role required` : `one of ${roles.join(', ')} role required`;
-  return async (request: FastifyRequest): Promise<void> => {
+  // Callback style: no promise per request on the admin routes.
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const key = presentedKey(request);
-    if (!key) throw new HttpError(401, 'authentication required', challenge());
+    if (!key) return done(new HttpError(401, 'authentication required', challenge()));
     const limiter = request.server.authFailures;
     const retryAfter = limiter?.retryAfterSeconds(request.ip) ?? 0;
     if (retryAfter > 0)
-      throw new HttpError(429, 'too many failed authentications; retry later', { 'retry-after': String(retryAfter) });
+      return done(
+        new HttpError(429, 'too many failed authentications; retry later', { 'retry-after': String(retryAfter) }),
+      );
     const result = verifier.verify(key, required);
     const unauthorized = UNAUTHORIZED[result.code];
     if (unauthorized) {
       limiter?.recordFailure(request.ip);
-      throw new HttpError(401, unauthorized, challenge('invalid_token'));
+      return done(new HttpError(401, unauthorized, challenge('invalid_token')));
     }
     const held = result.view?.roles ?? [];
     if (result.code === 'INSUFFICIENT_ROLE' || (rule === 'anyOf' && !roles.some((role) => held.includes(role))))
-      throw new HttpError(403, denied, challenge('insufficient_scope'));
+      return done(new HttpError(403, denied, challenge('insufficient_scope')));
     request.principal = result.view;
+    done();
   };
 }
