@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { VerificationCode } from '../../projections/readModel/verifier';
 import type { Keyledger } from '../composition';
+import { RequestHistogram } from './requestHistogram';
 
 /** Scanning further than this to count unapplied events is not worth a scrape. */
 export const LAG_COUNT_CAP = 10_000;
@@ -11,7 +12,7 @@ export interface Metrics {
   registry: Registry;
   verifications: Counter<'code'>;
   commands: Counter<'type' | 'outcome'>;
-  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  httpDuration: RequestHistogram;
 }
 
 /** One registry per app instance (not prom-client's global one), so several apps can coexist. */
@@ -92,13 +93,12 @@ export function createMetrics(ledger: Keyledger): Metrics {
       labelNames: ['type', 'outcome'],
       registers,
     }),
-    httpDuration: new Histogram({
-      name: 'keyledger_http_request_duration_seconds',
-      help: 'HTTP request latency, by method, route pattern and status',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    }),
+    httpDuration: new RequestHistogram(
+      'keyledger_http_request_duration_seconds',
+      'HTTP request latency, by method, route pattern and status',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registry,
+    ),
   };
 }
 
@@ -132,10 +132,7 @@ export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const status = reply.statusCode;
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-    metrics.httpDuration.observe(
-      { method: request.method, route, status_code: String(status) },
-      reply.elapsedTime / 1000,
-    );
+    metrics.httpDuration.observe(request.method, route, status, reply.elapsedTime / 1000);
     const type = COMMAND_ROUTES[`${request.method} ${route}`];
     const outcome = type && commandOutcome(type, status);
     if (type && outcome) metrics.commands.inc({ type, outcome });
