@@ -45,6 +45,8 @@ describe('structured logs', () => {
       expect.arrayContaining(['incoming request', 'request completed']),
     );
     const generated = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
-    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    const next = await t.app.inject({ url: '/healthz' });
+    expect(next.headers['x-request-id']).not.toBe(generated.headers['x-request-id']);
   });
 });
