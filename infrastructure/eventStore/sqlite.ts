@@ -147,15 +147,17 @@ function fromRawRow(row: RawRow): RecordedEvent {
 }
 
 /**
- * `stream_name >= prefix AND stream_name < prefix + U+FFFF`, a prefix match. The unary `+`
- * keeps SQLite off the (stream_name, revision) index here: with it, a page "after position
- * P, by position, LIMIT n" read and sorted every matching row of the log (quadratic over a
- * catch-up); without it, the page is a range scan of the primary key that stops at n rows.
+ * A prefix match that holds for every code point: SQLite compares text as UTF-8 bytes, where
+ * characters above U+FFFF sort after any `prefix + U+FFFF` bound, so the comparison is on the
+ * leading characters instead (substr counts characters, as the spread of a JS string does).
+ * No index serves it, on purpose: a page "after position P, by position, LIMIT n" is then a
+ * range scan of the primary key that stops at n rows, where the (stream_name, revision) index
+ * read and sorted every matching row of the log (quadratic over a catch-up).
  */
-function prefixClause(prefixes: string[] | undefined): { sql: string; params: string[] } {
+function prefixClause(prefixes: string[] | undefined): { sql: string; params: Array<string | number> } {
   if (!prefixes?.length) return { sql: '', params: [] };
-  const parts = prefixes.map(() => '(+stream_name >= ? AND +stream_name < ?)');
-  return { sql: ` AND (${parts.join(' OR ')})`, params: prefixes.flatMap((p) => [p, `${p}\uffff`]) };
+  const parts = prefixes.map(() => 'substr(stream_name, 1, ?) = ?');
+  return { sql: ` AND (${parts.join(' OR ')})`, params: prefixes.flatMap((p) => [[...p].length, p]) };
 }
 
 /**

@@ -17,6 +17,7 @@ import type { FastifyRequest } from 'fastify';
 import { keyStateAsOf } from '../../../projections/audit/history';
 import { presentStateAsOf } from '../auditPresenters';
 import { asOfQuery } from '../auditSchemas';
+import { findByAlias } from '../aliasLookup';
 
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const authErrors = { 401: errorResponse, 403: errorResponse };
@@ -108,12 +109,16 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
       onRequest: admin,
     },
     async (request) => {
-      if (request.query.as_of !== undefined) {
-        const state = await keyStateAsOf(ledger.store, request.params.alias.trim(), request.query.as_of);
-        if (state.status === 'absent') throw new HttpError(404, 'API key not found');
-        return presentStateAsOf(state, request.query.as_of);
+      const asOf = request.query.as_of;
+      if (asOf !== undefined) {
+        const state = await findByAlias(request.params.alias, async (alias) => {
+          const found = await keyStateAsOf(ledger.store, alias, asOf);
+          return found.status === 'absent' ? undefined : found;
+        });
+        if (!state) throw new HttpError(404, 'API key not found');
+        return presentStateAsOf(state, asOf);
       }
-      const view = ledger.readModel.findByAlias(request.params.alias.trim());
+      const view = await findByAlias(request.params.alias, async (alias) => ledger.readModel.findByAlias(alias));
       if (!view) throw new HttpError(404, 'API key not found');
       return presentSummary(view, Date.now());
     },
