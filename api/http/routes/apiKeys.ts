@@ -28,7 +28,7 @@ export function originOf(request: FastifyRequest) {
 
 /** Admin endpoints over keys. Each route parses, sends one command or query, and maps the outcome. */
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
-  const admin = requireRoles(ledger.verifier, ['admin']);
+  const admin = requireRoles(ledger.verifier, { anyOf: ['admin'] });
 
   for (const url of ['/api/apikey', '/api/apikey/']) {
     app.post(

@@ -29,7 +29,7 @@ const tags = ['audit'];
 
 /** Admin audit queries over the key log. Logic lives in projections/; this maps HTTP to it. */
 export const auditRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
-  app.addHook('onRequest', requireRoles(ledger.verifier, ['admin']));
+  app.addHook('onRequest', requireRoles(ledger.verifier, { anyOf: ['admin'] }));
 
   app.get(
     '/api/apikey/:alias/history',
