@@ -15,7 +15,7 @@ import {
 } from '../schemas';
 import type { FastifyRequest } from 'fastify';
 import { keyStateAsOf } from '../../../projections/audit/history';
-import { presentStateAsOf } from '../auditPresenters';
+import { toView } from '../../../projections/readModel/keyView';
 import { asOfQuery } from '../auditSchemas';
 import { findByAlias } from '../aliasLookup';
 
@@ -109,14 +109,11 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
       onRequest: admin,
     },
     async (request) => {
-      const asOf = request.query.as_of;
-      if (asOf !== undefined) {
-        const state = await findByAlias(request.params.alias, async (alias) => {
-          const found = await keyStateAsOf(ledger.store, alias, asOf);
-          return found.status === 'absent' ? undefined : found;
-        });
-        if (!state) throw new HttpError(404, 'API key not found');
-        return presentStateAsOf(state, asOf);
+      const instant = request.query.as_of;
+      if (instant !== undefined) {
+        const asOf = await findByAlias(request.params.alias, (alias) => keyStateAsOf(ledger.store, alias, instant));
+        if (!asOf) throw new HttpError(404, 'API key not found');
+        return presentSummary(toView(asOf.state, asOf.revision), instant);
       }
       const view = await findByAlias(request.params.alias, async (alias) => ledger.readModel.findByAlias(alias));
       if (!view) throw new HttpError(404, 'API key not found');
