@@ -41,7 +41,10 @@ const aliasFilter = z
   .string()
   .trim()
   .min(1, 'alias must not be empty')
-  .refine((alias) => codePointLength(alias) <= ALIAS_MAX_LENGTH, `alias must be at most ${ALIAS_MAX_LENGTH} characters`);
+  .refine(
+    (alias) => codePointLength(alias) <= ALIAS_MAX_LENGTH,
+    `alias must be at most ${ALIAS_MAX_LENGTH} characters`,
+  );
 
 // --- queries ---------------------------------------------------------------------------
 
