@@ -14,6 +14,7 @@ import type {
 } from './port';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from './port';
 import { pollingSubscription } from './pollingSubscription';
+import { decodeWtf8 } from './wtf8';
 
 interface Row {
   position: bigint;
@@ -185,6 +186,7 @@ export class SqliteEventStore implements EventStore {
     insert: Database.Statement<[string, string, bigint, string, string, string, number], { position: bigint }>;
     readStream: Database.Statement<[string], Row>;
     lastPosition: Database.Statement<[], { position: bigint | null }>;
+    nameBytes: Database.Statement<[bigint], { name: Buffer }>;
   };
 
   constructor(readonly file: string) {
@@ -205,6 +207,7 @@ export class SqliteEventStore implements EventStore {
       ),
       readStream: prepare(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? ORDER BY revision`),
       lastPosition: prepare('SELECT MAX(position) AS position FROM events'),
+      nameBytes: prepare('SELECT CAST(stream_name AS BLOB) AS name FROM events WHERE position = ?'),
     };
   }
 
@@ -315,8 +318,21 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /**
+   * The stream name as it was written. A name holding a lone surrogate (written before aliases
+   * had to be well-formed) is stored as WTF-8, which SQLite reads back as U+FFFD: such a name is
+   * decoded from its bytes, so that the key's stream can still be found (and its key revoked).
+   */
+  private faithful<E extends RecordedEvent>(event: E): E {
+    if (event.streamName.includes('\ufffd')) {
+      const row = this.stmts.nameBytes.get(event.position);
+      if (row) event.streamName = decodeWtf8(row.name);
+    }
+    return event;
+  }
+
   async readStream(streamName: string): Promise<RecordedEvent[]> {
-    return this.guard(() => this.stmts.readStream.all(streamName).map(toRecorded));
+    return this.guard(() => this.stmts.readStream.all(streamName).map((row) => this.faithful(toRecorded(row))));
   }
 
   /** Synchronous page read, used by readAll and subscriptions. */
@@ -328,7 +344,9 @@ export class SqliteEventStore implements EventStore {
     const params: unknown[] = [];
     if (options.after !== undefined) params.push(options.after);
     params.push(...filter.params, options.maxCount ?? -1);
-    return this.guard(() => (this.statement(sql).all(...params) as RawRow[]).map(fromRawRow));
+    return this.guard(() =>
+      (this.statement(sql).all(...params) as RawRow[]).map((row) => this.faithful(fromRawRow(row))),
+    );
   }
 
   /** Prepared once per distinct query shape (direction, bound, prefix count): readPage runs per page. */
