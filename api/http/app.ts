@@ -84,7 +84,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
     },
     trustProxy: fastifyTrustProxy(trustProxy),
     bodyLimit: 64 * 1024,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: answerFrameworkError,
     // A connection that sends its headers or its request too slowly is cut (408), not kept forever.
     requestTimeout: config.REQUEST_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AppendResult,
@@ -171,6 +171,22 @@ function prefixClause(prefixes: string[] | undefined): { sql: string; params: Ar
 }
 
 /**
+ * The log's directory (0700) and files (0600) are this user's only. SQLite gives the -wal and
+ * -shm files the database file's mode; files of an older install are narrowed.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if (existsSync(path)) chmodSync(path, 0o600);
+    } catch {
+      // Another user's file (a shared install): its owner decides.
+    }
+  }
+}
+
+/**
  * The embedded event log: one SQLite file, WAL journal, synchronous=FULL so that an
  * acknowledged append survives a crash. Several processes may share the file.
  */
@@ -190,7 +206,7 @@ export class SqliteEventStore implements EventStore {
   };
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    createPrivately(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
