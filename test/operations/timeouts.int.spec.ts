@@ -8,7 +8,11 @@ afterEach(async () => {
 });
 
 /** Sends `text` and keeps the connection open; resolves with what the server wrote once it closes it. */
-function sendAndWaitForClose(port: number, text: string, giveUpMs: number): Promise<{ closed: boolean; reply: string }> {
+function sendAndWaitForClose(
+  port: number,
+  text: string,
+  giveUpMs: number,
+): Promise<{ closed: boolean; reply: string }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => socket.write(text));
     let reply = '';
