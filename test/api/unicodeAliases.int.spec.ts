@@ -83,6 +83,9 @@ describeEachBackend('Unicode aliases', (backend) => {
     expect(res.statusCode).toBe(414);
     expect(res.body).not.toContain('yyyy');
     expect(res.json()).toEqual({ error: 'request path too long' });
+    const badEncoding = await get('/api/apikey/zz%E0%A4%Aqq');
+    expect(badEncoding.statusCode).toBe(400);
+    expect(badEncoding.json()).toEqual({ error: 'invalid request' });
   });
 
   it('keeps aliases stored under older rules working: verify, revoke by key, find by exact alias', async () => {
