@@ -59,7 +59,7 @@ describe('GET /api/apikey/changes', () => {
     const user = await t.mint('plain-user', ['user']);
     const forbidden = await t.app.inject({ url: '/api/apikey/changes', headers: bearer(user) });
     expect(forbidden.statusCode).toBe(403);
-    expect(forbidden.json()).toEqual({ error: 'one of agent, admin role required' });
+    expect(forbidden.json()).toEqual({ error: 'agent, admin role required' });
     for (const key of [agentKey, t.adminKey]) {
       const feed = await openFeed(url, { ...bearer(key), 'x-request-id': 'feed-1' });
       expect(feed.status).toBe(200);

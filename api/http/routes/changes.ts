@@ -52,7 +52,7 @@ export const changeFeedRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = as
         security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
         response: { 400: errorResponse, 401: errorResponse, 403: errorResponse, 429: errorResponse },
       },
-      onRequest: requireRoles(ledger.verifier, ['agent', 'admin'], 'anyOf'),
+      onRequest: requireRoles(ledger.verifier, { anyOf: ['agent', 'admin'] }),
     },
     async (request, reply) => {
       const lastId = request.headers['last-event-id'];
