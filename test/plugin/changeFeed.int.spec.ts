@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { SseParser, type ServerSentEvent } from '../../api/plugin/changeFeed';
+import { generateKey } from '../../infrastructure/keys/keyFormat';
 import { RemoteVerifier } from '../../api/plugin/remoteVerifier';
 import { startTestApp, type TestApp } from '../support/testApp';
 import { waitFor } from '../support/wait';
@@ -177,20 +178,21 @@ describe('RemoteVerifier with a change feed that drops', () => {
       cacheTtlMs: 100,
       feedCacheTtlMs: 60_000,
     });
+    const key = generateKey('ak');
     try {
       await waitFor(() => remote.feed!.connected, 'feed connected');
-      await remote.verify('k', []);
+      await remote.verify(key, []);
       await new Promise((r) => setTimeout(r, 200));
-      await remote.verify('k', []);
+      await remote.verify(key, []);
       expect(verifyCalls).toBe(1); // cached past the short TTL: the feed is connected
 
       feedUp = false;
       dropFeed!();
       await waitFor(() => !remote.feed!.connected, 'feed dropped');
-      await remote.verify('k', []);
+      await remote.verify(key, []);
       expect(verifyCalls).toBe(2); // the drop emptied the cache
       await new Promise((r) => setTimeout(r, 200));
-      await remote.verify('k', []);
+      await remote.verify(key, []);
       expect(verifyCalls).toBe(3); // and answers are kept for the short TTL only
       const requestsWhileDown = feedRequests.length;
       feedUp = true;
