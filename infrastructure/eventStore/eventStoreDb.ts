@@ -79,7 +79,10 @@ function toRecorded(resolved: AllStreamResolvedEvent): RecordedEvent | undefined
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EventStoreUnavailableError(new Error(`${what}: no answer within ${ms} ms`))), ms);
+    timer = setTimeout(
+      () => reject(new EventStoreUnavailableError(new Error(`${what}: no answer within ${ms} ms`))),
+      ms,
+    );
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
@@ -183,8 +186,9 @@ export class EventStoreDbEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
     this.ensureOpen();
     const prefixes = options.streamPrefixes?.filter((p) => p.length > 0);
-    let wrapped: EventStoreDbSubscription | undefined;
-    const checkpointReached = (s: unknown, position: Position) => wrapped?.checkpointReached(s, position);
+    // The client takes the checkpoint callback before the wrapper exists.
+    const ref: { wrapper?: EventStoreDbSubscription } = {};
+    const checkpointReached = (s: unknown, position: Position) => ref.wrapper?.checkpointReached(s, position);
     const filterOptions = { maxSearchWindow: SUBSCRIPTION_FILTER_WINDOW, checkpointInterval: 1, checkpointReached };
     const subscription = this.client.subscribeToAll({
       fromPosition: options.after === undefined ? START : { commit: options.after, prepare: options.after },
@@ -202,7 +206,7 @@ export class EventStoreDbEventStore implements EventStore {
       headOfLog: () => this.headOfLog(),
       onClose: () => this.subscriptions.delete(current),
     });
-    wrapped = current;
+    ref.wrapper = current;
     this.subscriptions.add(current);
     return current;
   }

@@ -40,7 +40,11 @@ export interface RawReadItem {
 }
 
 interface ClientInternals {
-  execute<T>(Client: typeof StreamsClient, debugName: string, action: (client: StreamsClient) => Promise<T>): Promise<T>;
+  execute<T>(
+    Client: typeof StreamsClient,
+    debugName: string,
+    action: (client: StreamsClient) => Promise<T>,
+  ): Promise<T>;
   callArguments(
     base: { requiresLeader?: boolean; deadline?: number },
     callOptions?: CallOptions,
@@ -91,7 +95,9 @@ function toItem(resp: ReadResp): RawReadItem | undefined {
 function buildRequest(options: RawReadOptions): ReadReq {
   const req = new ReadReq.Options()
     .setReadDirection(
-      options.direction === 'backwards' ? ReadReq.Options.ReadDirection.BACKWARDS : ReadReq.Options.ReadDirection.FORWARDS,
+      options.direction === 'backwards'
+        ? ReadReq.Options.ReadDirection.BACKWARDS
+        : ReadReq.Options.ReadDirection.FORWARDS,
     )
     .setResolveLinks(false)
     .setCount(String(options.count))
