@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { InvalidCommandError, KeyNotFoundError } from '../../domain';
 import { ConfigError, loadConfig } from '../../infrastructure/config';
+import { EventStoreUnavailableError } from '../../infrastructure/eventStore/port';
 import { openKeyledger, type Keyledger } from '../composition';
 import { createLogger } from '../http/logger';
 import { presentCreated, presentSummary } from '../http/presenters';
@@ -118,6 +119,8 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
   } catch (error) {
     if (error instanceof KeyNotFoundError) io.err('API key not found');
     else if (error instanceof InvalidCommandError || error instanceof ConfigError) io.err(error.message);
+    // Written for operators: the store's address (never its credentials) and what it answered.
+    else if (error instanceof EventStoreUnavailableError) io.err(`error: ${error.message}`);
     else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
       io.err(`${error.message}\n\n${USAGE}`);
     else io.err(`error: ${error instanceof Error ? error.name : 'unknown'}: could not complete the command`);

@@ -75,7 +75,7 @@ export class CommandHandler<State, Event> {
     options: CommandHandlerOptions = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 30;
-    this.unavailableBudgetMs = options.unavailableBudgetMs ?? 5_000;
+    this.unavailableBudgetMs = options.unavailableBudgetMs ?? 3_000;
   }
 
   async load(streamName: string): Promise<{ state: State; expected: ExpectedRevision }> {
