@@ -36,7 +36,7 @@ import * as featuresPb from '@eventstore/db-client/generated/serverfeatures_pb';
 import { appendHandler, batchAppendHandler } from './server/append';
 import { Windows, type Gate } from './server/gate';
 import { grpcError, MemoryLog } from './server/memoryLog';
-import { readHandler, type OpenCall } from './server/read';
+import { readHandler, type OpenCall, type ReadStats } from './server/read';
 import { checkCredentials, DEFAULT_USERS, testCertificates, type TestUser } from './server/security';
 
 export interface TestServerOptions {
@@ -76,6 +76,8 @@ export interface EventStoreDbTestServer {
   resetLog(keepUserEvents?: number): void;
   /** Position of the newest event in the log (system events included), 0n when empty. */
   headPosition(): bigint;
+  /** Events sent so far by one-shot reads (not subscriptions). */
+  eventsSent(): number;
 }
 
 const SERVER_VERSION = '24.10.0';
@@ -92,6 +94,7 @@ export async function startEventStoreDbTestServer(opts: TestServerOptions = {}):
   windows.notReadyAppends = opts.notReady?.appends ?? 0;
   windows.notReadyReads = opts.notReady?.reads ?? 0;
   const openCalls = new Set<OpenCall>();
+  const stats: ReadStats = { eventsSent: 0 };
   let server: grpc.Server | null = null;
   let port = opts.port ?? 0;
 
@@ -127,7 +130,7 @@ export async function startEventStoreDbTestServer(opts: TestServerOptions = {}):
   const listen = async (): Promise<void> => {
     const s = new grpc.Server();
     const streams: Record<string, unknown> = {
-      read: readHandler(currentLog, gate, openCalls),
+      read: readHandler(currentLog, gate, openCalls, stats),
       append: appendHandler(currentLog, gate),
     };
     if (batchAppend) streams.batchAppend = batchAppendHandler(currentLog, gate);
@@ -200,5 +203,6 @@ export async function startEventStoreDbTestServer(opts: TestServerOptions = {}):
       endOpenCalls('Server restarted');
     },
     headPosition: () => log.events[log.events.length - 1]?.position ?? 0n,
+    eventsSent: () => stats.eventsSent,
   };
 }

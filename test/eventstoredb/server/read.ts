@@ -54,7 +54,16 @@ function checkpoint(position: bigint): streamsPb.ReadResp {
   return new ReadResp().setCheckpoint(new ReadResp.Checkpoint().setCommitPosition(p).setPreparePosition(p));
 }
 
-function oneShot(call: grpc.ServerWritableStream<streamsPb.ReadReq, streamsPb.ReadResp>, log: MemoryLog): void {
+/** What the server sent on one-shot reads: shows whether a filter ran on the server. */
+export interface ReadStats {
+  eventsSent: number;
+}
+
+function oneShot(
+  call: grpc.ServerWritableStream<streamsPb.ReadReq, streamsPb.ReadResp>,
+  log: MemoryLog,
+  stats: ReadStats,
+): void {
   const options = call.request.getOptions()!;
   const structuredUuid = options.getUuidOption()?.hasStructured() ?? false;
   const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
@@ -96,6 +105,7 @@ function oneShot(call: grpc.ServerWritableStream<streamsPb.ReadReq, streamsPb.Re
     call.write(toReadResp(e, structuredUuid));
     sent++;
   }
+  stats.eventsSent += Number(sent);
   call.end();
 }
 
@@ -197,6 +207,7 @@ export function readHandler(
   log: () => MemoryLog,
   gate: Gate,
   openCalls: Set<OpenCall>,
+  stats: ReadStats,
 ): grpc.handleServerStreamingCall<streamsPb.ReadReq, streamsPb.ReadResp> {
   return (call) => {
     const options = call.request.getOptions();
@@ -210,6 +221,6 @@ export function readHandler(
       return;
     }
     if (options.hasSubscription()) subscribe(call, log(), openCalls);
-    else oneShot(call, log());
+    else oneShot(call, log(), stats);
   };
 }
