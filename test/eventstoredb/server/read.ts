@@ -41,6 +41,18 @@ function buildFilter(options: streamsPb.ReadReq.Options): Filter | null {
   };
 }
 
+/** Index of the first event at or after `position` (events are in position order). */
+function lowerBound(events: StoredEvent[], position: bigint): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (events[mid]!.position < position) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function notFound(streamName: string): streamsPb.ReadResp {
   return new ReadResp().setStreamNotFound(
     new ReadResp.StreamNotFound().setStreamIdentifier(
@@ -69,7 +81,11 @@ function oneShot(
   const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
   const filter = buildFilter(options);
   const count = options.hasCount() ? BigInt(options.getCount()) : BigInt(Number.MAX_SAFE_INTEGER);
-  let candidates: StoredEvent[];
+  // Walks the log lazily from the start point, so a read costs what it scans until `count` matches.
+  let events: StoredEvent[];
+  let index: number;
+  const step = backwards ? -1 : 1;
+  let matches = (_e: StoredEvent) => true;
   if (options.hasStream()) {
     const so = options.getStream()!;
     const streamName = utf8(so.getStreamIdentifier()?.getStreamName() ?? '');
@@ -79,29 +95,25 @@ function oneShot(
       call.end();
       return;
     }
-    if (backwards) {
-      const from = so.hasRevision() ? BigInt(so.getRevision()) : so.hasStart() ? 0n : BigInt(stream.length - 1);
-      candidates = stream.filter((e) => e.revision <= from).reverse();
-    } else {
-      const from = so.hasRevision() ? BigInt(so.getRevision()) : so.hasEnd() ? BigInt(stream.length) : 0n;
-      candidates = stream.filter((e) => e.revision >= from);
-    }
+    events = stream;
+    const revision = so.hasRevision() ? Number(so.getRevision()) : undefined;
+    if (backwards) index = revision ?? (so.hasStart() ? 0 : stream.length - 1);
+    else index = revision ?? (so.hasEnd() ? stream.length : 0);
   } else {
     const ao = options.getAll()!;
+    events = log.events;
     // Forwards from a position is inclusive, backwards exclusive, like the real server.
-    if (backwards) {
-      const before = ao.hasPosition() ? BigInt(ao.getPosition()!.getCommitPosition()) : ao.hasStart() ? -1n : null;
-      candidates = log.events.filter((e) => before === null || e.position < before).reverse();
-    } else {
-      const from = ao.hasPosition() ? BigInt(ao.getPosition()!.getCommitPosition()) : ao.hasEnd() ? null : 0n;
-      candidates = from === null ? [] : log.events.filter((e) => e.position >= from);
-    }
+    const position = ao.hasPosition() ? BigInt(ao.getPosition()!.getCommitPosition()) : undefined;
+    const firstAtOrAfter = position === undefined ? 0 : lowerBound(events, position);
+    if (backwards) index = position !== undefined ? firstAtOrAfter - 1 : ao.hasStart() ? -1 : events.length - 1;
+    else index = position !== undefined ? firstAtOrAfter : ao.hasEnd() ? events.length : 0;
     // ReadAllForwardsFiltered / BackwardsFiltered: `count` counts matching events only.
-    if (filter) candidates = candidates.filter((e) => filter.matches(e));
+    if (filter) matches = (e) => filter.matches(e);
   }
   let sent = 0n;
-  for (const e of candidates) {
-    if (sent >= count) break;
+  for (; index >= 0 && index < events.length && sent < count; index += step) {
+    const e = events[index]!;
+    if (!matches(e)) continue;
     call.write(toReadResp(e, structuredUuid));
     sent++;
   }
