@@ -41,9 +41,15 @@ import {
 } from './port';
 
 const READ_ALL_PAGE_SIZE = 512;
-const PING_DEADLINE_MS = 2_000;
-const READ_DEADLINE_MS = 10_000;
-const APPEND_DEADLINE_MS = 10_000;
+export interface Deadlines {
+  /** Every read (stream, `$all`, head of the log). */
+  readMs: number;
+  /** Every append (the client's BatchAppend call itself has none). */
+  appendMs: number;
+  pingMs: number;
+}
+
+const DEFAULT_DEADLINES: Deadlines = { readMs: 5_000, appendMs: 5_000, pingMs: 2_000 };
 /** Events the server scans per step of a filtered subscription; one checkpoint per step. */
 const SUBSCRIPTION_FILTER_WINDOW = 512;
 
@@ -96,6 +102,7 @@ export class EventStoreDbEventStore implements EventStore {
   constructor(
     private readonly client: EventStoreDBClient,
     readonly address = 'the configured address',
+    private readonly deadlines: Deadlines = DEFAULT_DEADLINES,
   ) {}
 
   /** A disposed client would quietly reconnect; a closed store answers "unavailable" instead. */
@@ -103,7 +110,7 @@ export class EventStoreDbEventStore implements EventStore {
     if (this.closed) throw new EventStoreUnavailableError(new Error('store closed'));
   }
 
-  private read(options: Omit<RawReadOptions, 'deadlineMs'>, deadlineMs = READ_DEADLINE_MS) {
+  private read(options: Omit<RawReadOptions, 'deadlineMs'>, deadlineMs = this.deadlines.readMs) {
     this.ensureOpen();
     return rawRead(this.client, { ...options, deadlineMs }).catch((error: unknown) => {
       throw mapError(error, this.address, options.stream);
@@ -123,9 +130,9 @@ export class EventStoreDbEventStore implements EventStore {
         this.client.appendToStream(
           streamName,
           events.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
-          { expectedRevision: expected, requiresLeader: true, deadline: APPEND_DEADLINE_MS },
+          { expectedRevision: expected, requiresLeader: true, deadline: this.deadlines.appendMs },
         ),
-        APPEND_DEADLINE_MS + 1_000,
+        this.deadlines.appendMs,
         `append to ${streamName}`,
       );
       if (!result.position) throw new Error(`append to ${streamName} returned no position`);
@@ -213,7 +220,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   /** One small read of `$all` (what the service needs most), under a short deadline. */
   async ping(): Promise<void> {
-    await this.read({ direction: 'backwards', count: 1, requiresLeader: false }, PING_DEADLINE_MS);
+    await this.read({ direction: 'backwards', count: 1, requiresLeader: false }, this.deadlines.pingMs);
   }
 
   async close(): Promise<void> {
@@ -229,7 +236,7 @@ export class EventStoreDbEventStore implements EventStore {
  * options included). A string the client refuses (bad syntax, unreadable tlsCAFile) throws an
  * Error naming the address, never the password.
  */
-export function openEventStoreDb(connectionString: string): EventStoreDbEventStore {
+export function openEventStoreDb(connectionString: string, deadlines: Partial<Deadlines> = {}): EventStoreDbEventStore {
   const address = connectionAddress(connectionString);
   let client: EventStoreDBClient;
   try {
@@ -238,5 +245,5 @@ export function openEventStoreDb(connectionString: string): EventStoreDbEventSto
     const cause = redactPassword(error instanceof Error ? error.message : String(error), connectionString);
     throw new Error(`EVENTSTORE_CONNECTION_STRING (${address}) is not usable: ${cause}`);
   }
-  return new EventStoreDbEventStore(client, address);
+  return new EventStoreDbEventStore(client, address, { ...DEFAULT_DEADLINES, ...deadlines });
 }

@@ -142,6 +142,25 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     expect(await store.readStream(stream)).toHaveLength(2);
   });
 
+  it('gives up on a node that does not answer: every call has a deadline, reads included', async () => {
+    const store = openEventStoreDb(server.connectionString, { readMs: 300, appendMs: 300, pingMs: 300 });
+    stores.push(store);
+    const stream = `apikey-${uuid()}`;
+    await store.appendToStream(stream, [newEvent()], 'no_stream');
+    server.blackHole(true);
+    const started = Date.now();
+    expect(await rejection(store.readStream(stream))).toBeInstanceOf(EventStoreUnavailableError);
+    expect(await rejection(store.readAll({ streamPrefixes: ['apikey-'], maxCount: 1 }))).toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
+    expect(await rejection(store.headOfLog())).toBeInstanceOf(EventStoreUnavailableError);
+    expect(await rejection(store.appendToStream(stream, [newEvent()], 0n))).toBeInstanceOf(EventStoreUnavailableError);
+    expect(await rejection(store.ping())).toBeInstanceOf(EventStoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    server.blackHole(false);
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
   it('commandHandler rides out a not-ready window with the same ids and expected revision', async () => {
     const store = open();
     const handler = new CommandHandler<number, { n: number }>(

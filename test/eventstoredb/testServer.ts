@@ -19,7 +19,7 @@
  *  - Switchable behaviours of a production node: secure mode (TLS with a CA made for the test,
  *    credentials required, `$all` for `$admins` only: server/security.ts), "Server Is Not Ready"
  *    for the first N appends / reads, NotLeader for the next N calls that require the leader,
- *    a log reset (the log replaced by an empty or shorter one; positions restart).
+ *    a black hole (no answer at all), a log reset (the log replaced by an empty or shorter one; positions restart).
  *
  * Not implemented: Delete, Tombstone, stream metadata / ACL streams, link resolution,
  * projections, persistent subscriptions, gossip, fell_behind, deadlines.
@@ -69,6 +69,8 @@ export interface EventStoreDbTestServer {
   notReadyFor(window: { appends?: number; reads?: number }): void;
   /** NotLeader (with this node as the leader's address) for the next N calls that require the leader. */
   notLeaderFor(calls: number): void;
+  /** While on, reads and appends get no answer at all (a node cut off by the network). */
+  blackHole(on: boolean): void;
   /**
    * The log replaced by a fresh one (a restored backup, a recreated database): the first
    * `keepUserEvents` user events are written again, positions restart; open calls end with UNAVAILABLE.
@@ -195,6 +197,9 @@ export async function startEventStoreDbTestServer(opts: TestServerOptions = {}):
     },
     notLeaderFor(calls) {
       windows.notLeaderCalls = calls;
+    },
+    blackHole(on) {
+      windows.blackHole = on;
     },
     resetLog(keepUserEvents = 0) {
       const kept = log.events.filter((e) => !e.streamName.startsWith('$')).slice(0, keepUserEvents);

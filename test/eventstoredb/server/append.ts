@@ -65,6 +65,7 @@ export function appendHandler(
       if (!options || !options.hasStreamIdentifier())
         return fail(grpcError(grpc.status.INVALID_ARGUMENT, 'missing options'));
       const refusal = gate.check(call.metadata, 'append');
+      if (refusal === 'black-hole') return;
       if (refusal) return fail(refusalError(refusal, gate));
       const expected: Expected | undefined = options.hasAny()
         ? { kind: 'any' }
@@ -209,6 +210,7 @@ export function batchAppendHandler(
       if (!req.getIsFinal()) return;
       pending.delete(key);
       const refusal = gate.check(call.metadata, 'append');
+      if (refusal === 'black-hole') return;
       if (refusal === 'not-leader' || refusal === 'unauthenticated') return end(refusalError(refusal, gate));
       if (refusal === 'not-ready') {
         // NotHandled(NotReady): no code, `Empty` details; client 6.x surfaces it as UnknownError.

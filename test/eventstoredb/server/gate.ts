@@ -7,7 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { grpcError } from './memoryLog';
 
-export type Refusal = 'not-ready' | 'not-leader' | 'access-denied' | 'unauthenticated';
+/** 'black-hole': no answer at all (a partitioned node); the call stays open until the client gives up. */
+export type Refusal = 'not-ready' | 'not-leader' | 'access-denied' | 'unauthenticated' | 'black-hole';
 export type Operation = 'append' | 'read-stream' | 'read-all';
 
 export interface Gate {
@@ -17,7 +18,7 @@ export interface Gate {
 }
 
 /** The call-level error of a refusal (reads, subscriptions, the classic Append, a whole BatchAppend call). */
-export function refusalError(refusal: Refusal, gate: Gate): Error {
+export function refusalError(refusal: Exclude<Refusal, 'black-hole'>, gate: Gate): Error {
   switch (refusal) {
     case 'not-ready':
       return grpcError(grpc.status.UNAVAILABLE, 'Server Is Not Ready');
@@ -41,8 +42,10 @@ export class Windows {
   notReadyAppends = 0;
   notReadyReads = 0;
   notLeaderCalls = 0;
+  blackHole = false;
 
   take(op: Operation, requiresLeader: boolean): Refusal | undefined {
+    if (this.blackHole) return 'black-hole';
     if (op === 'append' ? this.notReadyAppends > 0 : this.notReadyReads > 0) {
       if (op === 'append') this.notReadyAppends--;
       else this.notReadyReads--;

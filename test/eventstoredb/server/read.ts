@@ -228,6 +228,7 @@ export function readHandler(
       return;
     }
     const refusal = gate.check(call.metadata, options.hasAll() ? 'read-all' : 'read-stream');
+    if (refusal === 'black-hole') return;
     if (refusal) {
       call.emit('error', refusalError(refusal, gate));
       return;
