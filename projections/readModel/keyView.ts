@@ -1,27 +1,33 @@
-import type { KeyStatus, Role } from '../../domain';
+import type { ApiKeyState } from '../../domain';
+
+/** A key's domain state once it exists (created, maybe revoked). */
+export type KeyState = Exclude<ApiKeyState, { status: 'absent' }>;
 
 /**
- * One key as the read model answers it: what authentication and listings need, no secret.
- * A copy taken at the time of the call (the model itself is columnar, see authReadModel.ts);
- * the key hash is the model's index, not a field.
+ * One key as the read model holds it: its domain state, folded with `evolve`, the stream
+ * revision it was folded to, and its last use. Answers pick their fields from it (see the
+ * presenters): the key hash is the model's index and never shown; the sealed copy of the key
+ * is not kept here (the read model never needs to open it).
  */
-export interface KeyView {
-  alias: string;
-  name: string;
-  /** Shared and frozen: do not mutate. */
-  roles: Role[];
-  active: boolean;
-  /** Epoch milliseconds. */
-  expire: number;
-  createdAt: number;
-  updatedAt: number;
-  keyPrefix: string;
-  /** Stream revision of the last event applied to this key. */
-  revision: number;
+export type KeyView = KeyState & {
+  readonly revision: number;
+  /** Last successful verification seen by this instance (memory only). */
   lastUsedAt?: number;
+};
+
+/**
+ * The view of a state that `evolve` just returned: completed in place rather than copied,
+ * as evolve returns a fresh object (one allocation less per event on a replay).
+ */
+export function toView(state: KeyState, revision: number, lastUsedAt?: number): KeyView {
+  const view = state as KeyState & { revision: number; lastUsedAt?: number };
+  view.sealedKey = '';
+  view.revision = revision;
+  if (lastUsedAt !== undefined) view.lastUsedAt = lastUsedAt;
+  return view;
 }
 
-export function viewStatus(view: KeyView, nowMs: number): KeyStatus {
-  if (!view.active) return 'revoked';
-  return view.expire <= nowMs ? 'expired' : 'active';
+/** Every key hash that authenticates as this key (the current one; more once rotation keeps a previous one). */
+export function keyHashesOf(state: KeyState): string[] {
+  return [state.keyHash];
 }
