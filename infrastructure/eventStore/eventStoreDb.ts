@@ -23,6 +23,7 @@ import {
   type AllStreamResolvedEvent,
   type Position,
 } from '@eventstore/db-client';
+import { ConfigError } from '../config';
 import { connectionAddress, redactPassword, withLeaderPreference } from './eventStoreDbAddress';
 import { mapError } from './eventStoreDbErrors';
 import { rawRead, type RawReadOptions } from './eventStoreDbRead';
@@ -233,8 +234,8 @@ export class EventStoreDbEventStore implements EventStore {
 
 /**
  * Opens the store from a connection string (esdb:// or esdb+discover://, credentials and TLS
- * options included). A string the client refuses (bad syntax, unreadable tlsCAFile) throws an
- * Error naming the address, never the password.
+ * options included). A string the client refuses (bad syntax, unreadable tlsCAFile) throws a
+ * ConfigError naming the address, never the password.
  */
 export function openEventStoreDb(connectionString: string, deadlines: Partial<Deadlines> = {}): EventStoreDbEventStore {
   const address = connectionAddress(connectionString);
@@ -243,7 +244,7 @@ export function openEventStoreDb(connectionString: string, deadlines: Partial<De
     client = EventStoreDBClient.connectionString(withLeaderPreference(connectionString));
   } catch (error) {
     const cause = redactPassword(error instanceof Error ? error.message : String(error), connectionString);
-    throw new Error(`EVENTSTORE_CONNECTION_STRING (${address}) is not usable: ${cause}`);
+    throw new ConfigError(`EVENTSTORE_CONNECTION_STRING (${address}) is not usable: ${cause}`);
   }
   return new EventStoreDbEventStore(client, address, { ...DEFAULT_DEADLINES, ...deadlines });
 }
