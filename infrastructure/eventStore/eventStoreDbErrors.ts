@@ -75,7 +75,7 @@ export function isAccessDenied(error: unknown): boolean {
 export function describeCause(error: unknown): string {
   const text = messageOf(error).replace(/^Could not recognize /, '');
   // The client prefixes gRPC messages with "<code> <NAME>: "; keep what the server said.
-  return text.replace(/^\d+ [A-Z_]+: /, '').slice(0, 200) || (error as Error)?.name || 'unknown error';
+  return text.replace(/^\d+ [A-Z_]+: /, '').slice(0, 200) || (error as object)?.constructor?.name || 'unknown error';
 }
 
 /**
