@@ -17,6 +17,7 @@ import type { FastifyRequest } from 'fastify';
 import { keyStateAsOf } from '../../../projections/audit/history';
 import { toView } from '../../../projections/readModel/keyView';
 import { asOfQuery } from '../auditSchemas';
+import { findByAlias } from '../aliasLookup';
 
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const authErrors = { 401: errorResponse, 403: errorResponse };
@@ -27,7 +28,7 @@ export function originOf(request: FastifyRequest) {
 
 /** Admin endpoints over keys. Each route parses, sends one command or query, and maps the outcome. */
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
-  const admin = requireRoles(ledger.verifier, ['admin']);
+  const admin = requireRoles(ledger.verifier, { anyOf: ['admin'] });
 
   for (const url of ['/api/apikey', '/api/apikey/']) {
     app.post(
@@ -108,12 +109,13 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
       onRequest: admin,
     },
     async (request) => {
-      if (request.query.as_of !== undefined) {
-        const asOf = await keyStateAsOf(ledger.store, request.params.alias.trim(), request.query.as_of);
+      const instant = request.query.as_of;
+      if (instant !== undefined) {
+        const asOf = await findByAlias(request.params.alias, (alias) => keyStateAsOf(ledger.store, alias, instant));
         if (!asOf) throw new HttpError(404, 'API key not found');
-        return presentSummary(toView(asOf.state, asOf.revision), request.query.as_of);
+        return presentSummary(toView(asOf.state, asOf.revision), instant);
       }
-      const view = ledger.readModel.findByAlias(request.params.alias.trim());
+      const view = await findByAlias(request.params.alias, async (alias) => ledger.readModel.findByAlias(alias));
       if (!view) throw new HttpError(404, 'API key not found');
       return presentSummary(view, Date.now());
     },
