@@ -76,6 +76,11 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     expect(await rejection(store.appendToStream(`apikey-${uuid()}`, [newEvent()], 'no_stream'))).toBeInstanceOf(
       EventStoreAccessDeniedError,
     );
+    // The CLI says the same.
+    const err: string[] = [];
+    const env = { DATA_DIR: tempDir(), LOG_LEVEL: 'silent', EVENTSTORE_CONNECTION_STRING: server.connectionStringAs() };
+    expect(await runCli(['list'], { out: () => undefined, err: (l) => err.push(l) }, env)).toBe(1);
+    expect(err.join('\n')).toContain(`EventStoreDB at esdb://localhost:${server.port} refused access`);
   });
 
   it('refuses a wrong password without ever showing it', async () => {
