@@ -85,4 +85,24 @@ describe('a secure EventStoreDB node with BatchAppend, not ready at first', () =
     }
     expect(statuses.filter((s) => s.status >= 500)).toEqual([]);
   });
+
+  it('survives a log reset (a restored, shorter log): both instances rebuild from it, with no 500', async () => {
+    server.resetLog(0);
+    const ready = async (t: TestApp) => (await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode;
+    // The keys of the old log are gone from the read models once they notice.
+    for (const t of [a!, b!]) {
+      await waitFor(
+        async () => (await ready(t)) === 200 && t.ledger.readModel.findByAlias('svc') === undefined,
+        'the instance to rebuild from the new log',
+      );
+    }
+    const minted = await a!.mint('after-reset', ['admin']);
+    await waitFor(() => b!.ledger.readModel.findByAlias('after-reset') !== undefined, 'b to see the new key');
+    for (const t of [a!, b!]) {
+      const verified = await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: minted } });
+      statuses.push({ call: 'verify after reset', status: verified.statusCode });
+      expect(verified.json()).toMatchObject({ code: 'VALID', alias: 'after-reset' });
+    }
+    expect(statuses.filter((s) => s.status >= 500)).toEqual([]);
+  });
 });
