@@ -2,7 +2,8 @@
  * Issue 12's "done when", on the test server as a production node runs: TLS with a private CA,
  * credentials, `$all` for admins, BatchAppend, and the first three appends answered "Server Is
  * Not Ready" (as during a leader election). The CLI mints the first key, two instances serve the
- * whole API, and a leader change (NotLeader answers, then a not-ready window) ends in no 500.
+ * whole API, a leader change (NotLeader answers, then a not-ready window) and a log reset (a
+ * restored, shorter log) end in no 500.
  */
 import { runCli } from '../../api/cli/main';
 import { openEventStoreDb } from '../../infrastructure/eventStore/eventStoreDb';
