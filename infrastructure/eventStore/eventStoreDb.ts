@@ -86,10 +86,10 @@ function toRecorded(resolved: AllStreamResolvedEvent): RecordedEvent | undefined
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new EventStoreUnavailableError(new Error(`${what}: no answer within ${ms} ms`))),
-      ms,
-    );
+    timer = setTimeout(() => {
+      const message = `${what}: no answer within ${ms} ms`;
+      reject(new EventStoreUnavailableError(new Error(message), message));
+    }, ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
@@ -134,7 +134,7 @@ export class EventStoreDbEventStore implements EventStore {
           { expectedRevision: expected, requiresLeader: true, deadline: this.deadlines.appendMs },
         ),
         this.deadlines.appendMs,
-        `append to ${streamName}`,
+        `EventStoreDB at ${this.address} unavailable: append to ${streamName}`,
       );
       if (!result.position) throw new Error(`append to ${streamName} returned no position`);
       return { nextRevision: result.nextExpectedRevision, position: result.position.commit };
