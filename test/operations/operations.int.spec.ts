@@ -42,7 +42,7 @@ describe('GET /healthz and /readyz', () => {
     expect(ready.json().checkpoint).toBe(ready.json().head);
   });
 
-  it('answers 503 with the reason when the read model is behind the store', async () => {
+  it('answers 503 with the reasons when the projection stopped and the read model is behind the store', async () => {
     t = await startTestApp();
     await t.ledger.projection.stop();
     await appendForeignEvent(t.ledger.store);
@@ -50,7 +50,7 @@ describe('GET /healthz and /readyz', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({
       status: 'not ready',
-      reasons: ['read_model_behind'],
+      reasons: ['projection_not_subscribed', 'read_model_behind'],
     });
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
 
@@ -80,6 +80,36 @@ describe('GET /healthz and /readyz', () => {
     expect(res.json()).toEqual({ status: 'not ready', reasons: ['store_unreachable'] });
     expect(res.body).not.toContain('/srv/secret/path');
     expect(t.logs.join('')).toContain('/srv/secret/path');
+  });
+});
+
+describe('GET /readyz without reading the log', () => {
+  it('is not ready until the store confirmed the subscription and the model caught up, whatever the log size', async () => {
+    const dataDir = tempDir();
+    const real = openSqliteEventStore(join(dataDir, SQLITE_FILE));
+    const reads: string[] = [];
+    const store = new Proxy(real, {
+      get(target, prop) {
+        // A store whose subscriptions never say they were confirmed or caught up.
+        if (prop === 'subscribeToAll')
+          return (options: Parameters<EventStore['subscribeToAll']>[0]) =>
+            real.subscribeToAll({
+              ...options,
+              onConfirmed: undefined,
+              onCaughtUp: undefined,
+            });
+        if (prop === 'readAll') reads.push('readAll');
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    t = await startTestApp({ store, dataDir });
+    reads.length = 0;
+    const res = await t.app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'not ready', reasons: ['projection_not_subscribed', 'read_model_behind'] });
+    // The answer came from the subscription's own signals and one read of the log's head.
+    expect(reads).toEqual([]);
   });
 });
 
