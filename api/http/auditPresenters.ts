@@ -13,6 +13,11 @@ function presentChanges(c: AuditEntry['changes']) {
     ...(c.active !== undefined && { is_active: c.active }),
     ...(c.keyPrefix !== undefined && { key_prefix: c.keyPrefix }),
     ...(c.reactivated !== undefined && { reactivated: c.reactivated }),
+    ...(c.owner !== undefined && { owner: c.owner }),
+    ...(c.meta !== undefined && { meta: c.meta }),
+    ...(c.previousKeyValidUntil !== undefined && {
+      previous_key_valid_until: c.previousKeyValidUntil === null ? null : iso(c.previousKeyValidUntil),
+    }),
   };
 }
 
@@ -45,6 +50,8 @@ export function presentStateAsOf(state: Exclude<ApiKeyState, { status: 'absent' 
     status: statusAt(state, asOfMs),
     expire: iso(state.expire),
     key_prefix: state.keyPrefix,
+    owner: state.owner,
+    meta: state.meta,
     created_at: iso(state.createdAt),
     updated_at: iso(state.updatedAt),
     last_used_at: null,

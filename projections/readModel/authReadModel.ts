@@ -280,6 +280,9 @@ export class AuthReadModel {
         this.revisions[slot] = revision;
         return true;
       }
+      case 'ApiKeyRotated':
+      case 'ApiKeyImported':
+        return false;
     }
   }
 

@@ -1,4 +1,4 @@
-import type { KeyStatus, Role } from '../../domain';
+import type { KeyMeta, KeyStatus, Role } from '../../domain';
 
 /**
  * One key as the read model answers it: what authentication and listings need, no secret.
@@ -15,7 +15,9 @@ export interface KeyView {
   expire: number;
   createdAt: number;
   updatedAt: number;
-  keyPrefix: string;
+  keyPrefix: string | null;
+  owner?: string | null;
+  meta?: KeyMeta | null;
   /** Stream revision of the last event applied to this key. */
   revision: number;
   lastUsedAt?: number;

@@ -60,13 +60,13 @@ async function writeHistory(ledger: Awaited<ReturnType<typeof open>>['ledger'], 
   const roleSets: Role[][] = [[], ['admin'], ['user', 'agent'], ['creator', 'user', 'admin', 'agent']];
   for (let i = from; i < to; i++) {
     const { key } = await ledger.keys.createOrRenew(
-      { alias: `k${i}`, name: `Key ${i}`, roles: roleSets[i % 4] },
+      { alias: `k${i}`, name: `Key ${i}`, roles: roleSets[i % 4]! },
       origin,
     );
-    keys.push(key);
+    keys.push(key!);
     if (i % 3 === 0)
-      await ledger.keys.createOrRenew({ alias: `k${i}`, name: `Key ${i} again`, roles: roleSets[(i + 1) % 4] }, origin);
-    if (i % 4 === 1) await ledger.keys.revoke(key, origin);
+      await ledger.keys.createOrRenew({ alias: `k${i}`, name: `Key ${i} again`, roles: roleSets[(i + 1) % 4]! }, origin);
+    if (i % 4 === 1) await ledger.keys.revoke(key!, origin);
     if (i % 8 === 1) await ledger.keys.createOrRenew({ alias: `k${i}`, name: `Key ${i} back`, roles: [] }, origin);
   }
   return keys;
