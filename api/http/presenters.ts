@@ -1,7 +1,7 @@
 import type { KeyState } from '../../domain';
+import { statusAt } from '../../domain';
 import type { CreateOrRenewOutcome, RotateOutcome } from '../../infrastructure/commands/keyCommands';
 import type { KeyView } from '../../projections/readModel/keyView';
-import { viewStatus } from '../../projections/readModel/keyView';
 import type { Verification } from '../../projections/readModel/verifier';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -37,17 +37,18 @@ export function presentRotated(outcome: RotateOutcome) {
   };
 }
 
+/** A key without its secret, with its status at `nowMs`: the list, `GET /api/apikey/:alias` and its `as_of` answer. */
 export function presentSummary(view: KeyView, nowMs: number) {
   return {
     alias: view.alias,
     name: view.name,
     roles: view.roles,
-    is_active: view.active,
-    status: viewStatus(view, nowMs),
+    is_active: view.status === 'active',
+    status: statusAt(view, nowMs),
     expire: iso(view.expire),
     key_prefix: view.keyPrefix,
-    owner: view.owner ?? null,
-    meta: view.meta ?? null,
+    owner: view.owner,
+    meta: view.meta,
     created_at: iso(view.createdAt),
     updated_at: iso(view.updatedAt),
     last_used_at: view.lastUsedAt === undefined ? null : iso(view.lastUsedAt),
@@ -63,5 +64,7 @@ export function presentVerification({ code, view }: Verification) {
     name: view?.name ?? null,
     roles: view?.roles ?? null,
     expire: view ? iso(view.expire) : null,
+    owner: view?.owner ?? null,
+    meta: view?.meta ?? null,
   };
 }

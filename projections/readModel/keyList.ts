@@ -1,6 +1,5 @@
-import type { KeyStatus, Role } from '../../domain';
+import { statusAt, type KeyStatus, type Role } from '../../domain';
 import type { KeyView } from './keyView';
-import { viewStatus } from './keyView';
 
 export interface KeyListFilter {
   limit: number;
@@ -59,7 +58,7 @@ export function pageOfKeys(
     if (after && !before(after, view)) continue;
     if (filter.owner !== undefined && view.owner !== filter.owner) continue;
     if (filter.role !== undefined && !view.roles.includes(filter.role)) continue;
-    if (filter.status !== undefined && viewStatus(view, nowMs) !== filter.status) continue;
+    if (filter.status !== undefined && statusAt(view, nowMs) !== filter.status) continue;
     if (q && !view.alias.toLowerCase().includes(q) && !view.name.toLowerCase().includes(q)) continue;
     matching.push(view);
   }

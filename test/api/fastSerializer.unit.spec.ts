@@ -36,7 +36,10 @@ const summary = fc.record({
 });
 const verification = fc.record({
   valid: fc.oneof(fc.boolean(), loose),
-  code: fc.oneof(fc.constantFrom('VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_ROLE', 'MALFORMED'), loose),
+  code: fc.oneof(
+    fc.constantFrom('VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'ROTATED', 'INSUFFICIENT_ROLE', 'MALFORMED'),
+    loose,
+  ),
   alias: fc.oneof(fc.string(), fc.constant(null), loose),
   name: fc.oneof(fc.string(), fc.constant(null)),
   roles: fc.oneof(fc.array(role), fc.constant(null), loose),
