@@ -114,12 +114,10 @@ export const auditChanges = z
   });
 
 const historyFields = {
-  type: z
-    .string()
-    .meta({
-      description: 'Event type: ApiKeyCreated, ApiKeyRenewed, ApiKeyRotated, ApiKeyImported or ApiKeyRevoked.',
-      example: 'ApiKeyCreated',
-    }),
+  type: z.string().meta({
+    description: 'Event type: ApiKeyCreated, ApiKeyRenewed, ApiKeyRotated, ApiKeyImported or ApiKeyRevoked.',
+    example: 'ApiKeyCreated',
+  }),
   version: z.number().int().meta({ description: 'Schema version of the stored event.', example: 1 }),
   time: isoTime.meta({ description: 'When the command was decided (ISO-8601 UTC).', example: EXAMPLE_TIME }),
   actor: z

@@ -59,36 +59,40 @@ export function parseExpire(text: string): number | undefined {
 }
 
 const importItem = z
-  .object({
-    alias: createKeyBody.shape.alias,
-    name: createKeyBody.shape.name,
-    roles: createKeyBody.shape.roles,
-    key: z
-      .string({ error: 'key must be a string' })
-      .min(1, 'key must not be empty')
-      .max(512, 'key must be at most 512 characters')
-      .optional()
-      .meta({ description: 'The key in plaintext, any format. Not with key_sha256.' }),
-    key_sha256: z
-      .string({ error: 'key_sha256 must be a string' })
-      .regex(/^[0-9a-fA-F]{64}$/, 'key_sha256 must be 64 hexadecimal characters')
-      .optional()
-      .meta({ description: 'SHA-256 of the key, hex. Not with key. Renewing such a key answers "key": null.' }),
-    expire: z
-      .string({ error: 'expire must be an ISO-8601 time' })
-      .transform(
-        (text, ctx) =>
-          parseExpire(text) ?? (ctx.addIssue({ code: 'custom', message: 'expire must be an ISO-8601 time' }), z.NEVER),
-      )
-      .optional()
-      .meta({
-        description: 'ISO-8601; UTC when it has no zone. Default: now + KEY_TTL_SECONDS.',
-        example: '2027-01-01T00:00:00Z',
-      }),
-    is_active: z.boolean({ error: 'is_active must be a boolean' }).optional().meta({ description: 'Default true.' }),
-    owner: keyDetailsFields.owner,
-    meta: keyDetailsFields.meta,
-  })
+  .object(
+    {
+      alias: createKeyBody.shape.alias,
+      name: createKeyBody.shape.name,
+      roles: createKeyBody.shape.roles,
+      key: z
+        .string({ error: 'key must be a string' })
+        .min(1, 'key must not be empty')
+        .max(512, 'key must be at most 512 characters')
+        .optional()
+        .meta({ description: 'The key in plaintext, any format. Not with key_sha256.' }),
+      key_sha256: z
+        .string({ error: 'key_sha256 must be a string' })
+        .regex(/^[0-9a-fA-F]{64}$/, 'key_sha256 must be 64 hexadecimal characters')
+        .optional()
+        .meta({ description: 'SHA-256 of the key, hex. Not with key. Renewing such a key answers "key": null.' }),
+      expire: z
+        .string({ error: 'expire must be an ISO-8601 time' })
+        .transform(
+          (text, ctx) =>
+            parseExpire(text) ??
+            (ctx.addIssue({ code: 'custom', message: 'expire must be an ISO-8601 time' }), z.NEVER),
+        )
+        .optional()
+        .meta({
+          description: 'ISO-8601; UTC when it has no zone. Default: now + KEY_TTL_SECONDS.',
+          example: '2027-01-01T00:00:00Z',
+        }),
+      is_active: z.boolean({ error: 'is_active must be a boolean' }).optional().meta({ description: 'Default true.' }),
+      owner: keyDetailsFields.owner,
+      meta: keyDetailsFields.meta,
+    },
+    { error: 'each key must be a JSON object' },
+  )
   .refine((item) => (item.key === undefined) !== (item.key_sha256 === undefined), {
     message: 'exactly one of key or key_sha256 is required',
   })

@@ -102,7 +102,7 @@ export const rotateKeyBody = z
       }),
     ...keyDetailsFields,
   })
-  .optional()
+  .nullish()
   .meta({ description: 'Optional.' });
 
 export const errorResponse = z.object({ error: z.string() }).meta({ id: 'Error' });

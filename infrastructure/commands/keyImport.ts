@@ -45,11 +45,13 @@ export async function importKeys(
   const report: ImportReport = { imported: 0, skipped: 0, errors: [] };
   let last = -1n;
   let next = 0;
+  // Items run concurrently, so the read model cannot yet tell of a key held by an earlier item.
+  const holders = new Map<string, string>();
   const worker = async () => {
     while (next < items.length) {
       const { index, item } = items[next++]!;
       try {
-        const result = await importOne(service, item, origin);
+        const result = await importOne(service, item, origin, holders);
         if (result === undefined) report.skipped++;
         else {
           report.imported++;
@@ -68,13 +70,19 @@ export async function importKeys(
 }
 
 /** The appended position, or undefined when the alias already held this key. */
-async function importOne(service: KeyService, item: ImportItem, origin: CommandOrigin): Promise<bigint | undefined> {
+async function importOne(
+  service: KeyService,
+  item: ImportItem,
+  origin: CommandOrigin,
+  holders: Map<string, string>,
+): Promise<bigint | undefined> {
   const { key, keySha256, ...rest } = item;
   if ((key === undefined) === (keySha256 === undefined))
     throw new InvalidCommandError('exactly one of key or key_sha256 is required');
   const keyHash = key !== undefined ? hashKey(key) : Buffer.from(keySha256!, 'hex').toString('base64url');
-  const holder = service.directory.aliasOfKeyHash(keyHash);
+  const holder = service.directory.aliasOfKeyHash(keyHash) ?? holders.get(keyHash);
   if (holder !== undefined && holder !== item.alias) throw new InvalidCommandError('key belongs to another alias');
+  holders.set(keyHash, item.alias);
   const result = await service.execute(
     {
       type: 'ImportKey',
