@@ -293,13 +293,13 @@ describe('projection properties (fast-check)', () => {
     const reactivations = new Set<boolean>();
     fc.assert(
       fc.property(logArb, (log) => {
-        for (const e of log) if (e.type === 'ApiKeyRenewed.v1') reactivations.add(e.data['reactivated'] === true);
+        for (const e of log) if (e.type === 'ApiKeyRenewed.v2') reactivations.add(e.data['reactivated'] === true);
       }),
       { numRuns: 100, seed: 42 },
     );
     expect(reactivations).toEqual(new Set([true, false]));
     expect(types).toEqual(
-      new Set(['ApiKeyCreated.v1', 'ApiKeyRenewed.v1', 'ApiKeyRevoked.v1', 'SomethingElse.v1', 'ApiKeyCreated.v9']),
+      new Set(['ApiKeyCreated.v2', 'ApiKeyRenewed.v2', 'ApiKeyRevoked.v1', 'SomethingElse.v1', 'ApiKeyCreated.v9']),
     );
   });
 });
