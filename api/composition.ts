@@ -6,6 +6,7 @@ import { openSqliteEventStore } from '../infrastructure/eventStore/sqlite';
 import { KeySealer } from '../infrastructure/keys/keySeal';
 import { KeyService } from '../infrastructure/commands/keyCommands';
 import { resolveSealSecret } from '../infrastructure/keys/sealSecret';
+import { assertSecretOpensStore } from '../infrastructure/keys/sealCheck';
 import { listenForMalformedEvents } from '../infrastructure/eventStore/apiKeyCodec';
 import { AuthReadModel } from '../projections/readModel/authReadModel';
 import { PeriodicSnapshotter } from '../projections/readModel/periodicSnapshotter';
@@ -56,6 +57,11 @@ export async function openKeyledger(
       );
   });
   const seal = resolveSealSecret(config.KEY_SEAL_SECRET, config.DATA_DIR);
+  const sealer = new KeySealer(seal.secret);
+  await assertSecretOpensStore(store, sealer).catch(async (error: unknown) => {
+    if (!options.store) await store.close();
+    throw error;
+  });
   if (seal.source === 'file' && store.kind !== 'sqlite')
     logger.warn(
       { variable: 'KEY_SEAL_SECRET' },
@@ -80,7 +86,7 @@ export async function openKeyledger(
   const projection = new ProjectionRunner(store, readModel, logger);
   const keys = new KeyService(
     store,
-    new KeySealer(seal.secret),
+    sealer,
     {
       aliasOfKeyHash: (hash) => readModel.aliasOfHash(hash),
       aliasesOfOwner: (owner) =>
