@@ -24,9 +24,10 @@ const schema = z.object({
     .regex(KEY_PREFIX_PATTERN, 'must be 1-16 lowercase letters or digits, starting with a letter')
     .default('ak'),
   KEY_SEAL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  // The schemes @eventstore/db-client 6.2.1 accepts (parseConnectionString: "esdb:// or esdb+discover://").
   EVENTSTORE_CONNECTION_STRING: z
     .string()
-    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, 'must start with esdb://')
+    .regex(/^esdb(\+discover)?:\/\/[^/?\s]+/, 'must start with esdb:// or esdb+discover:// followed by a host')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   READ_YOUR_WRITES_TIMEOUT_MS: int(1, 60_000).default(5_000),
