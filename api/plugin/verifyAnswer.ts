@@ -3,7 +3,8 @@ import type { Role } from '../../domain/roles';
 export type { Role };
 
 /** What a verification decided; the codes of POST /api/apikey/verify. */
-export type VerificationCode = 'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
+export type VerificationCode =
+  'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'ROTATED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
 
 /** The answer of POST /api/apikey/verify. */
 export interface VerifyAnswer {
@@ -14,6 +15,9 @@ export interface VerifyAnswer {
   roles: Role[] | null;
   /** ISO-8601 UTC. */
   expire: string | null;
+  /** Whose key it is, and its metadata (null when unset or not found). */
+  owner: string | null;
+  meta: Record<string, unknown> | null;
 }
 
 /** The fields of a found key that an answer shows. */
@@ -23,6 +27,8 @@ export interface VerifiedKeyView {
   roles: Role[];
   /** Epoch milliseconds. */
   expire: number;
+  owner: string | null;
+  meta: Record<string, unknown> | null;
 }
 
 /** One presenter for the endpoint and the in-process plugin, so that both answer alike. */
@@ -34,5 +40,7 @@ export function toVerifyAnswer({ code, view }: { code: VerificationCode; view?: 
     name: view?.name ?? null,
     roles: view?.roles ?? null,
     expire: view ? new Date(view.expire).toISOString() : null,
+    owner: view?.owner ?? null,
+    meta: view?.meta ?? null,
   };
 }
