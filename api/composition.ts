@@ -6,13 +6,17 @@ import { openSqliteEventStore } from '../infrastructure/eventStore/sqlite';
 import { KeySealer } from '../infrastructure/keys/keySeal';
 import { KeyService } from '../infrastructure/commands/keyCommands';
 import { resolveSealSecret } from '../infrastructure/keys/sealSecret';
+import { listenForMalformedEvents } from '../infrastructure/eventStore/apiKeyCodec';
 import { AuthReadModel } from '../projections/readModel/authReadModel';
+import { PeriodicSnapshotter } from '../projections/readModel/periodicSnapshotter';
 import { ProjectionRunner } from '../projections/readModel/projectionRunner';
-import { PeriodicSnapshotter, ReadModelSnapshots } from '../projections/readModel/snapshot';
+import { ReadModelSnapshots } from '../projections/readModel/snapshot';
 import { KeyVerifier } from '../projections/readModel/verifier';
 
 export interface Keyledger {
   config: Config;
+  /** Stored key events that could not be read (skipped by every reader). */
+  malformedEvents(): number;
   store: EventStore;
   readModel: AuthReadModel;
   projection: ProjectionRunner;
@@ -43,6 +47,14 @@ export async function openKeyledger(
   } = {},
 ): Promise<Keyledger> {
   const store = options.store ?? (await openStore(config, logger));
+  let malformed = 0;
+  listenForMalformedEvents((recorded) => {
+    if (malformed++ === 0)
+      logger.warn(
+        { streamName: recorded.streamName, position: recorded.position.toString(), type: recorded.type },
+        'a stored key event cannot be read and is skipped (counted in keyledger_malformed_events_total; further ones are not logged)',
+      );
+  });
   const seal = resolveSealSecret(config.KEY_SEAL_SECRET, config.DATA_DIR);
   if (seal.source === 'file' && store.kind !== 'sqlite')
     logger.warn(
@@ -60,16 +72,17 @@ export async function openKeyledger(
             store.kind === 'sqlite'
               ? ((store as { file?: string }).file ?? join(config.DATA_DIR, SQLITE_FILE))
               : (config.EVENTSTORE_CONNECTION_STRING ?? 'eventstoredb'),
+          sealSecret: seal.secret,
           logger,
         });
   const readModel = (await snapshots?.load()) ?? new AuthReadModel();
-  const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, () => readModel, logger);
+  const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, readModel, logger);
   const projection = new ProjectionRunner(store, readModel, logger);
   const keys = new KeyService(
     store,
     new KeySealer(seal.secret),
     {
-      aliasOfKeyHash: (hash) => readModel.findByHash(hash)?.alias,
+      aliasOfKeyHash: (hash) => readModel.aliasOfHash(hash),
       waitForPosition: (position) => projection.waitForPosition(position, config.READ_YOUR_WRITES_TIMEOUT_MS),
     },
     { ttlMs: config.KEY_TTL_SECONDS * 1000, keyPrefix: config.APIKEY_PREFIX, clock: options.clock },
@@ -78,6 +91,7 @@ export async function openKeyledger(
   snapshotter?.start();
   return {
     config,
+    malformedEvents: () => malformed,
     store,
     readModel,
     projection,

@@ -37,7 +37,7 @@ const selected = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '-
 const ROOT = join(__dirname, '..', '..');
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const silent = { info: () => undefined, warn: () => undefined };
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'keyledger-bench-'));

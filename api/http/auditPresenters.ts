@@ -1,5 +1,3 @@
-import type { ApiKeyState } from '../../domain';
-import { statusAt } from '../../domain';
 import type { AuditEntry } from '../../projections/audit/auditEntry';
 import type { RoleHolder } from '../../projections/audit/roleHolders';
 
@@ -33,22 +31,6 @@ export function presentHistoryItem(e: AuditEntry) {
 
 export function presentAuditItem(e: AuditEntry) {
   return { alias: e.alias, ...presentHistoryItem(e) };
-}
-
-/** A key folded as of an instant, in the shape of the read model's summary. */
-export function presentStateAsOf(state: Exclude<ApiKeyState, { status: 'absent' }>, asOfMs: number) {
-  return {
-    alias: state.alias,
-    name: state.name,
-    roles: state.roles,
-    is_active: state.status === 'active',
-    status: statusAt(state, asOfMs),
-    expire: iso(state.expire),
-    key_prefix: state.keyPrefix,
-    created_at: iso(state.createdAt),
-    updated_at: iso(state.updatedAt),
-    last_used_at: null,
-  };
 }
 
 export function presentHolder(h: RoleHolder) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { KEY_STREAM_PREFIX } from '../../projections/readModel/authReadModel';
+import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { VerificationCode } from '../../projections/readModel/verifier';
 import type { Keyledger } from '../composition';
 
@@ -58,6 +58,15 @@ export function createMetrics(ledger: Keyledger): Metrics {
     registers,
     collect() {
       this.set(Number(ledger.readModel.checkpoint));
+    },
+  });
+  new Counter({
+    name: 'keyledger_malformed_events_total',
+    help: 'Stored key events that could not be read and were skipped',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(ledger.malformedEvents());
     },
   });
   new Gauge({

@@ -1,6 +1,6 @@
 import type { ActiveKeyState, CreateOrRenewOutcome } from '../../infrastructure/commands/keyCommands';
+import { statusAt } from '../../domain';
 import type { KeyView } from '../../projections/readModel/keyView';
-import { viewStatus } from '../../projections/readModel/keyView';
 import type { Verification } from '../../projections/readModel/verifier';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -21,13 +21,14 @@ export function presentCreated(outcome: CreateOrRenewOutcome) {
   };
 }
 
+/** A key without its secret, with its status at `nowMs`: the list, `GET /api/apikey/:alias` and its `as_of` answer. */
 export function presentSummary(view: KeyView, nowMs: number) {
   return {
     alias: view.alias,
     name: view.name,
     roles: view.roles,
-    is_active: view.active,
-    status: viewStatus(view, nowMs),
+    is_active: view.status === 'active',
+    status: statusAt(view, nowMs),
     expire: iso(view.expire),
     key_prefix: view.keyPrefix,
     created_at: iso(view.createdAt),

@@ -66,12 +66,21 @@ const COLUMNS = 'position, event_id, stream_name, revision, type, data, metadata
 const POLL_INTERVAL_MS = 100;
 const PAGE_SIZE = 1000;
 
+/** A row whose JSON does not parse reads as empty: the codec then reports and skips it. */
+function parseJson<T>(text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return {} as T;
+  }
+}
+
 function toRecorded(row: Row): RecordedEvent {
   return {
     id: row.event_id,
     type: row.type,
-    data: JSON.parse(row.data) as RecordedEvent['data'],
-    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+    data: parseJson<RecordedEvent['data']>(row.data),
+    metadata: parseJson<RecordedEvent['metadata']>(row.metadata),
     streamName: row.stream_name,
     revision: row.revision,
     position: row.position,
@@ -104,7 +113,7 @@ class PageEvent implements RecordedEvent {
   constructor(row: RawRow) {
     this.id = row[1];
     this.type = row[4];
-    this.data = JSON.parse(row[5]) as RecordedEvent['data'];
+    this.data = parseJson<RecordedEvent['data']>(row[5]);
     this.streamName = row[2];
     this.revision = row[3];
     this.position = row[0];
@@ -113,7 +122,7 @@ class PageEvent implements RecordedEvent {
   }
 
   get metadata(): RecordedEvent['metadata'] {
-    return (this.#metadata ??= JSON.parse(this.#metadataText) as RecordedEvent['metadata']);
+    return (this.#metadata ??= parseJson<RecordedEvent['metadata']>(this.#metadataText));
   }
 
   set metadata(value: RecordedEvent['metadata']) {

@@ -91,12 +91,6 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('base64url');
 }
 
-/** The raw 32-byte SHA-256 digest of a key, the read model's index (see hashKey). */
-export function keyDigest(key: string): Buffer {
-  if (oneShot) return oneShot('sha256', key, 'buffer') as Buffer;
-  return createHash('sha256').update(key).digest();
-}
-
 export function displayPrefix(key: string): string {
   return key.slice(0, DISPLAY_PREFIX_LENGTH);
 }

@@ -1,7 +1,8 @@
-import type { Role } from '../../domain';
-import { parseStoredEventType, upcast } from '../../domain';
-import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
+import type { ApiKeyEvent, Role } from '../../domain';
+import { parseStoredEventType } from '../../domain';
+import { aliasOfStream } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { RecordedEvent } from '../../infrastructure/eventStore/port';
+import type { KeyEvent } from './keyEvents';
 
 /** What an event changed, as an auditor may see it: never the key hash or the sealed key. */
 export interface AuditChanges {
@@ -39,13 +40,11 @@ export function eventTime(recorded: RecordedEvent): number {
   return Number.isFinite(at) ? at : recorded.createdAt.getTime();
 }
 
-export function aliasOfStream(streamName: string): string {
-  return streamName.startsWith(KEY_STREAM_PREFIX) ? streamName.slice(KEY_STREAM_PREFIX.length) : streamName;
-}
-
-/** A whitelist, field by field: whatever else an event holds never reaches an answer. */
-function changesOf(recorded: RecordedEvent): AuditChanges {
-  const event = upcast(recorded.type, recorded.data);
+/**
+ * What an event changed, the one place that says so: a whitelist, field by field, so that
+ * whatever else an event holds never reaches an answer.
+ */
+function changesOf(event: ApiKeyEvent | undefined): AuditChanges {
   if (!event) return {};
   switch (event.type) {
     case 'ApiKeyCreated':
@@ -71,7 +70,7 @@ function changesOf(recorded: RecordedEvent): AuditChanges {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-export function toAuditEntry(recorded: RecordedEvent): AuditEntry {
+export function toAuditEntry({ recorded, event }: KeyEvent): AuditEntry {
   const parsed = parseStoredEventType(recorded.type);
   const dot = recorded.type.lastIndexOf('.v');
   return {
@@ -83,7 +82,7 @@ export function toAuditEntry(recorded: RecordedEvent): AuditEntry {
     requestId: text(recorded.metadata?.requestId),
     correlationId: text(recorded.metadata?.correlationId),
     causationId: text(recorded.metadata?.causationId),
-    changes: changesOf(recorded),
+    changes: changesOf(event),
     revision: recorded.revision,
     position: recorded.position,
   };

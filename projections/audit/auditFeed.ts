@@ -1,6 +1,7 @@
-import { KEY_STREAM_PREFIX, keyStreamName } from '../../infrastructure/eventStore/apiKeyCodec';
-import type { EventStore, RecordedEvent } from '../../infrastructure/eventStore/port';
+import { keyStreamName } from '../../infrastructure/eventStore/apiKeyCodec';
+import type { EventStore } from '../../infrastructure/eventStore/port';
 import { toAuditEntry, type AuditEntry } from './auditEntry';
+import { keyEventPages, keyStreamEvents, type Direction, type KeyEvent } from './keyEvents';
 
 /**
  * The audit feed answers from the event log itself, through the port's readAll (stream
@@ -39,25 +40,7 @@ export interface AuditFeedPage {
   next?: bigint;
 }
 
-export const AUDIT_CHUNK = 500;
 export const SCAN_BUDGET = 20_000;
-
-type Direction = 'forwards' | 'backwards';
-
-async function* wholeLog(store: EventStore, direction: Direction, after?: bigint): AsyncGenerator<RecordedEvent[]> {
-  let from = after;
-  for (;;) {
-    const chunk = await store.readAll({
-      after: from,
-      direction,
-      maxCount: AUDIT_CHUNK,
-      streamPrefixes: [KEY_STREAM_PREFIX],
-    });
-    if (chunk.length > 0) yield chunk;
-    if (chunk.length < AUDIT_CHUNK) return;
-    from = chunk[chunk.length - 1]!.position;
-  }
-}
 
 /** One key's stream is short: read once, ordered and bounded in memory. */
 async function* oneStream(
@@ -65,11 +48,11 @@ async function* oneStream(
   alias: string,
   direction: Direction,
   after?: bigint,
-): AsyncGenerator<RecordedEvent[]> {
-  const events = await store.readStream(keyStreamName(alias));
+): AsyncGenerator<KeyEvent[]> {
+  const events = await keyStreamEvents(store, keyStreamName(alias));
   if (direction === 'backwards') events.reverse();
   const beyond = (p: bigint) => after === undefined || (direction === 'forwards' ? p > after : p < after);
-  yield events.filter((e) => beyond(e.position));
+  yield events.filter((e) => beyond(e.recorded.position));
 }
 
 function matches(entry: AuditEntry, filter: AuditFilter): boolean {
@@ -92,19 +75,19 @@ export async function readAuditFeed(store: EventStore, query: AuditFeedQuery): P
   const source =
     query.alias !== undefined
       ? oneStream(store, query.alias, direction, query.after)
-      : wholeLog(store, direction, query.after);
+      : keyEventPages(store, direction, query.after);
   const items: AuditEntry[] = [];
   let scanned = 0;
   let lastScanned: bigint | undefined;
   for await (const chunk of source) {
-    for (const recorded of chunk) {
-      const entry = toAuditEntry(recorded);
+    for (const keyEvent of chunk) {
+      const entry = toAuditEntry(keyEvent);
       if (matches(entry, query)) {
         // One match past the page tells that there is more, without a second call.
         if (items.length === query.limit) return { items, next: items[items.length - 1]!.position };
         items.push(entry);
       }
-      lastScanned = recorded.position;
+      lastScanned = entry.position;
       if (++scanned >= SCAN_BUDGET) return { items, next: lastScanned };
     }
   }

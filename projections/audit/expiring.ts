@@ -8,6 +8,6 @@ import type { KeyView } from '../readModel/keyView';
 export function expiringKeys(readModel: AuthReadModel, nowMs: number, withinMs: number): KeyView[] {
   return readModel
     .list()
-    .filter((v) => v.active && v.expire > nowMs && v.expire <= nowMs + withinMs)
+    .filter((v) => v.status === 'active' && v.expire > nowMs && v.expire <= nowMs + withinMs)
     .sort((a, b) => a.expire - b.expire || (a.alias < b.alias ? -1 : 1));
 }

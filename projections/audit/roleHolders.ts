@@ -1,9 +1,8 @@
 import type { ApiKeyState, Role } from '../../domain';
-import { evolve, initialState, statusAt, upcast } from '../../domain';
-import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
+import { evolve, initialState, statusAt } from '../../domain';
 import type { EventStore } from '../../infrastructure/eventStore/port';
 import { eventTime } from './auditEntry';
-import { AUDIT_CHUNK } from './auditFeed';
+import { keyEventPages } from './keyEvents';
 
 type KeyState = Exclude<ApiKeyState, { status: 'absent' }>;
 
@@ -58,15 +57,12 @@ function check(track: Track, role: Role, atMs: number): void {
  */
 export async function roleHolders(store: EventStore, role: Role, window: TimeWindow): Promise<RoleHolder[]> {
   const tracks = new Map<string, Track>();
-  let after: bigint | undefined;
-  for (;;) {
-    const chunk = await store.readAll({ after, maxCount: AUDIT_CHUNK, streamPrefixes: [KEY_STREAM_PREFIX] });
-    for (const recorded of chunk) {
+  for await (const page of keyEventPages(store)) {
+    for (const { recorded, event } of page) {
       let track = tracks.get(recorded.streamName);
       if (!track) tracks.set(recorded.streamName, (track = { state: initialState(), pastFrom: false, done: false }));
       if (track.done) continue;
       const t = eventTime(recorded);
-      const event = upcast(recorded.type, recorded.data);
       if (t <= window.from) {
         if (event) track.state = evolve(track.state, event);
         continue;
@@ -82,8 +78,6 @@ export async function roleHolders(store: EventStore, role: Role, window: TimeWin
       if (event) track.state = evolve(track.state, event);
       check(track, role, t);
     }
-    if (chunk.length < AUDIT_CHUNK) break;
-    after = chunk[chunk.length - 1]!.position;
   }
   const holders: RoleHolder[] = [];
   for (const track of tracks.values()) {

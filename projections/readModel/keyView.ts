@@ -1,27 +1,44 @@
-import type { KeyStatus, Role } from '../../domain';
+import type { ApiKeyState, Role } from '../../domain';
+
+/** A key's domain state once it exists (created, maybe revoked). */
+export type KeyState = Exclude<ApiKeyState, { status: 'absent' }>;
 
 /**
  * One key as the read model answers it: what authentication and listings need, no secret.
- * A copy taken at the time of the call (the model itself is columnar, see authReadModel.ts);
- * the key hash is the model's index, not a field.
+ * Derived from the domain state by `toView`; the key hash is the model's index, not a field.
  */
 export interface KeyView {
-  alias: string;
-  name: string;
-  /** Shared and frozen: do not mutate. */
-  roles: Role[];
-  active: boolean;
+  readonly alias: string;
+  readonly name: string;
+  readonly roles: Role[];
+  /** As folded from the events; `statusAt` (domain) adds expiry at an instant. */
+  readonly status: 'active' | 'revoked';
   /** Epoch milliseconds. */
-  expire: number;
-  createdAt: number;
-  updatedAt: number;
-  keyPrefix: string;
+  readonly expire: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly keyPrefix: string;
   /** Stream revision of the last event applied to this key. */
-  revision: number;
+  readonly revision: number;
+  /** Last successful verification seen by this instance (memory only). */
   lastUsedAt?: number;
 }
 
-export function viewStatus(view: KeyView, nowMs: number): KeyStatus {
-  if (!view.active) return 'revoked';
-  return view.expire <= nowMs ? 'expired' : 'active';
+export function toView(state: KeyState, revision: number): KeyView {
+  return {
+    alias: state.alias,
+    name: state.name,
+    roles: state.roles,
+    status: state.status,
+    expire: state.expire,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    keyPrefix: state.keyPrefix,
+    revision,
+  };
+}
+
+/** Every key hash that authenticates as this key (the current one; more once rotation keeps a previous one). */
+export function keyHashesOf(state: KeyState): string[] {
+  return [state.keyHash];
 }

@@ -1,9 +1,11 @@
 import type { EventStore, Subscription } from '../../infrastructure/eventStore/port';
-import { AuthReadModel, KEY_STREAM_PREFIX } from './authReadModel';
+import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
+import type { AuthReadModel } from './authReadModel';
 
 export interface ProjectionLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 export class ProjectionTimeoutError extends Error {
@@ -32,7 +34,8 @@ export class ProjectionRunner {
   private waiters: Waiter[] = [];
   private lastError: string | undefined;
   private connected = false;
-  lastAppliedAt = 0;
+  /** Set when the log turned out to be behind the model: the loop empties the model and replays. */
+  private rebuildRequested = false;
 
   constructor(
     private readonly store: EventStore,
@@ -47,7 +50,14 @@ export class ProjectionRunner {
   private async run(): Promise<void> {
     let backoff = 100;
     while (!this.stopped) {
+      if (this.rebuildRequested) {
+        this.rebuildRequested = false;
+        this.readModel.reset();
+      }
       try {
+        // A resubscription is where a restored or replaced store shows up first.
+        if (this.readModel.checkpoint > 0n && !(await this.logHoldsCheckpoint())) this.requestRebuild();
+        if (this.rebuildRequested) continue;
         this.subscription = this.store.subscribeToAll({
           after: this.readModel.checkpoint === 0n ? undefined : this.readModel.checkpoint,
           streamPrefixes: [KEY_STREAM_PREFIX],
@@ -57,20 +67,20 @@ export class ProjectionRunner {
         if (subscription.batches) {
           // A page at a time: applied synchronously, waiters released once per page.
           for await (const batch of subscription.batches()) {
+            if (this.rebuildRequested) break;
             const model = this.readModel;
             try {
               for (let i = 0; i < batch.length; i++) model.apply(batch[i]!);
             } finally {
               this.release();
             }
-            this.lastAppliedAt = Date.now();
             this.lastError = undefined;
             backoff = 100;
           }
         } else {
           for await (const event of subscription) {
+            if (this.rebuildRequested) break;
             this.readModel.apply(event);
-            this.lastAppliedAt = Date.now();
             this.lastError = undefined;
             backoff = 100;
             this.release();
@@ -118,6 +128,34 @@ export class ProjectionRunner {
       };
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Whether the log still holds everything the model has applied. A log whose newest event is
+   * before the checkpoint was restored from an older backup, recreated, or replaced by another
+   * store at the same address: the model would serve keys the log does not hold, so it is
+   * emptied and rebuilt from the log (and is not ready until caught up again).
+   */
+  async checkLogNotBehind(): Promise<boolean> {
+    if (await this.logHoldsCheckpoint()) return true;
+    this.requestRebuild();
+    await this.subscription?.close();
+    return false;
+  }
+
+  /** True while the log's newest event is at or past the checkpoint. */
+  private async logHoldsCheckpoint(): Promise<boolean> {
+    const [newest] = await this.store.readAll({ direction: 'backwards', maxCount: 1 });
+    return (newest?.position ?? 0n) >= this.readModel.checkpoint;
+  }
+
+  private requestRebuild(): void {
+    if (this.rebuildRequested) return;
+    this.logger.error(
+      { checkpoint: this.readModel.checkpoint.toString() },
+      'THE EVENT LOG IS BEHIND THE READ MODEL (restored backup, recreated or replaced store?): rebuilding the read model from the log',
+    );
+    this.rebuildRequested = true;
   }
 
   /** The position of the newest key event in the store right now. */

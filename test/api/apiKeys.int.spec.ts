@@ -218,7 +218,7 @@ describeEachBackend('core API', (backend) => {
         expect(res.json()).toEqual({ error: message });
         expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="keyledger"/);
       }
-      expect(t.ledger.readModel.findByAlias('root-admin')?.active).toBe(true);
+      expect(t.ledger.readModel.findByAlias('root-admin')?.status).toBe('active');
       expect(t.ledger.readModel.size).toBe(1);
     });
 

@@ -58,7 +58,7 @@ describe('two API instances on one EventStoreDB', () => {
     });
     expect(revoked.statusCode).toBe(200);
     expect(await verify(b, key)).toBe('REVOKED');
-    await waitFor(() => a.ledger.readModel.findByAlias('shared')?.active === false, 'the other instance to see it');
+    await waitFor(() => a.ledger.readModel.findByAlias('shared')?.status === 'revoked', 'the other instance to see it');
     expect(await verify(a, key)).toBe('REVOKED');
   });
 

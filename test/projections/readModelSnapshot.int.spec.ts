@@ -7,17 +7,30 @@ import { loadConfig } from '../../infrastructure/config';
 import type { EventStore } from '../../infrastructure/eventStore/port';
 import { openSqliteEventStore } from '../../infrastructure/eventStore/sqlite';
 import { hashKey } from '../../infrastructure/keys/keyFormat';
-import { AuthReadModel, KEY_STREAM_PREFIX } from '../../projections/readModel/authReadModel';
+import { createHmac } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
+import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
+import { AuthReadModel } from '../../projections/readModel/authReadModel';
 import {
   decodeSnapshot,
   encodeSnapshot,
   ReadModelSnapshots,
   SNAPSHOT_FILE,
+  snapshotMacKey,
   storeIdentity,
 } from '../../projections/readModel/snapshot';
 import { tempDir } from '../support/testApp';
 
 const SECRET = 'snapshot-test-secret-0123456789abcdef';
+const MAC_KEY = snapshotMacKey(SECRET);
+
+/** Rewrites a snapshot's body and signs it with `key` (the right one, or an attacker's guess). */
+function rewrite(file: string, edit: (body: Record<string, unknown>) => void, key = MAC_KEY): void {
+  const body = deserialize(readFileSync(file).subarray(32)) as Record<string, unknown>;
+  edit(body);
+  const bytes = serialize(body);
+  writeFileSync(file, Buffer.concat([createHmac('sha256', key).update(bytes).digest(), bytes]));
+}
 
 /** Everything a read model answers, from the outside: the views and the hash index. */
 async function contents(model: AuthReadModel, store: EventStore) {
@@ -142,7 +155,7 @@ describe('read-model snapshot', () => {
         position: BigInt(i + 1),
         createdAt: new Date(),
       });
-    const loaded = decodeSnapshot(encodeSnapshot(model.exportState(), 'id'), 'id');
+    const loaded = decodeSnapshot(encodeSnapshot(model, 'id', MAC_KEY), 'id', MAC_KEY);
     const comparable = (m: AuthReadModel) => ({
       checkpoint: m.checkpoint,
       views: m.list(),
@@ -177,18 +190,40 @@ describe('read-model snapshot', () => {
       const bytes = readFileSync(file);
       bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0x55;
       writeFileSync(file, bytes);
-      await expectReplayed(expected, /checksum/);
+      await expectReplayed(expected, /HMAC/);
+    });
+
+    it('was forged without the sealing secret (a revoked key flipped back to active)', async () => {
+      const first = await open(dataDir);
+      const { key } = await first.ledger.keys.createOrRenew(
+        { alias: 'fired', name: 'Fired', roles: ['admin'] },
+        origin,
+      );
+      await first.ledger.keys.revoke(key, origin);
+      await first.ledger.close();
+      const file = join(dataDir, SNAPSHOT_FILE);
+      rewrite(
+        file,
+        (body) => {
+          for (const [, state] of body.keys as Array<[string, { status: string }]>) state.status = 'active';
+        },
+        snapshotMacKey('an attacker does not know the sealing secret'),
+      );
+      const { ledger, lines } = await open(dataDir);
+      expect(lines.join('')).toContain('not authentic');
+      expect(ledger.verifier.verify(key).code).toBe('REVOKED');
+      await ledger.close();
     });
 
     it('is truncated', async () => {
       const { expected, file } = await prepared();
       writeFileSync(file, readFileSync(file).subarray(0, 300));
-      await expectReplayed(expected, /truncated|header|JSON/i);
+      await expectReplayed(expected, /truncated|HMAC/i);
     });
 
     it('is of another format version', async () => {
       const { expected, file } = await prepared();
-      writeFileSync(file, readFileSync(file, 'latin1').replace(/"version":\d+/, '"version":999'), 'latin1');
+      rewrite(file, (body) => (body.version = 999));
       await expectReplayed(expected, /version 999/);
     });
 
@@ -214,9 +249,12 @@ describe('read-model snapshot', () => {
       const { file } = await prepared();
       const store = openSqliteEventStore(join(dataDir, 'events.sqlite'));
       const identity = await storeIdentity(store, join(dataDir, 'events.sqlite'));
-      const model = decodeSnapshot(readFileSync(file), identity);
-      const state = { ...model.exportState(), checkpoint: 10_000n };
-      writeFileSync(file, encodeSnapshot(state, identity));
+      const model = decodeSnapshot(readFileSync(file), identity, MAC_KEY);
+      const ahead = AuthReadModel.restore(
+        10_000n,
+        Array.from(model.entries(), ([alias, e]) => [alias, e.state, e.view.revision] as const),
+      );
+      writeFileSync(file, encodeSnapshot(ahead, identity, MAC_KEY));
       const expected = await contents(await replay(store), store);
       await store.close();
       await expectReplayed(expected, /ahead/);
@@ -234,6 +272,7 @@ describe('read-model snapshot', () => {
       dir: join(dataDir, 'missing-dir'),
       store,
       address: join(dataDir, 'events.sqlite'),
+      sealSecret: SECRET,
       logger: createLogger('silent'),
     });
     await expect(snapshots.write(await replay(store))).rejects.toThrow();

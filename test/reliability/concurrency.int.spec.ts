@@ -129,7 +129,7 @@ describeEachBackend('concurrency', (backend) => {
       if (!l) continue;
       await l.projection.catchUp(10_000);
       const view = l.readModel.findByAlias(alias)!;
-      expect(view.active).toBe(last !== 'ApiKeyRevoked.v1');
+      expect(view.status === 'active').toBe(last !== 'ApiKeyRevoked.v1');
       expect(folded?.status).toBe(last === 'ApiKeyRevoked.v1' ? 'revoked' : 'active');
       if (folded?.status !== 'absent') {
         expect(view.expire).toBe(folded!.expire);

@@ -15,7 +15,7 @@ import {
 } from '../schemas';
 import type { FastifyRequest } from 'fastify';
 import { keyStateAsOf } from '../../../projections/audit/history';
-import { presentStateAsOf } from '../auditPresenters';
+import { toView } from '../../../projections/readModel/keyView';
 import { asOfQuery } from '../auditSchemas';
 
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
@@ -109,9 +109,9 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
     },
     async (request) => {
       if (request.query.as_of !== undefined) {
-        const state = await keyStateAsOf(ledger.store, request.params.alias.trim(), request.query.as_of);
-        if (state.status === 'absent') throw new HttpError(404, 'API key not found');
-        return presentStateAsOf(state, request.query.as_of);
+        const asOf = await keyStateAsOf(ledger.store, request.params.alias.trim(), request.query.as_of);
+        if (!asOf) throw new HttpError(404, 'API key not found');
+        return presentSummary(toView(asOf.state, asOf.revision), request.query.as_of);
       }
       const view = ledger.readModel.findByAlias(request.params.alias.trim());
       if (!view) throw new HttpError(404, 'API key not found');

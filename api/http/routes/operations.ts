@@ -24,6 +24,7 @@ export async function notReadyReasons(ledger: Keyledger): Promise<{ reasons: str
   let head: bigint;
   try {
     head = await ledger.projection.headPosition();
+    if (!(await ledger.projection.checkLogNotBehind())) reasons.push('event log behind the read model: rebuilding');
   } catch {
     return { reasons: [...reasons, 'event store unreachable'] };
   }
