@@ -43,7 +43,12 @@ const open = async (route: string) => {
   await page.goto('about:blank');
   await page.goto(`${server.base}/console${route}`);
 };
-const noHorizontalScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+// Code run in the page is given as text: this project's TypeScript has no DOM types.
+const noHorizontalScroll = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= innerWidth');
+const sessionEntries = () => page.evaluate<number>('sessionStorage.length');
+/** Waits until the table (by CSS selector) shows a number of rows that passes the test. */
+const rowsUntil = (table: string, test: string) =>
+  page.waitForFunction(`(n => ${test})(document.querySelectorAll('${table} tbody tr').length)`);
 
 describe('the admin console', () => {
   it('is served by the service with a strict CSP, and asks for an admin key', async () => {
@@ -69,12 +74,9 @@ describe('the admin console', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Keys' }).waitFor();
     await rows().filter({ hasText: 'root' }).waitFor();
-    const storage = await page.evaluate(() => ({
-      session: Object.values(sessionStorage),
-      local: localStorage.length,
-      cookie: document.cookie,
-      url: location.href,
-    }));
+    const storage = await page.evaluate(
+      '({ session: Object.values(sessionStorage), local: localStorage.length, cookie: document.cookie, url: location.href })',
+    );
     expect(storage).toEqual({
       session: [server.adminKey],
       local: 0,
@@ -83,7 +85,7 @@ describe('the admin console', () => {
     });
     // Keyboard focus is visible.
     await page.keyboard.press('Tab');
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
     expect(outline).toBe('solid');
   });
 
@@ -132,11 +134,11 @@ describe('the admin console', () => {
     await page.getByLabel('Search alias or name').fill('');
     await page.getByLabel('Owner').fill('team-billing');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
+    await rowsUntil('table', 'n === 1');
     await expect(rows().first().textContent()).resolves.toContain('team-billing');
     await page.getByLabel('Owner').fill('');
     await page.getByLabel('Role').selectOption('admin');
-    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
+    await rowsUntil('table', 'n === 1');
     await expect(rows().first().textContent()).resolves.toContain('root');
   });
 
@@ -173,7 +175,7 @@ describe('the admin console', () => {
   it('shows the history as a timeline, and the key as of an instant before the revocation', async () => {
     await open('#/keys/billing');
     const items = page.locator('ol.timeline > li');
-    await page.waitForFunction(() => document.querySelectorAll('ol.timeline > li').length === 3);
+    await page.waitForFunction("document.querySelectorAll('ol.timeline > li').length === 3");
     const texts = await items.allTextContents();
     expect(texts[0]).toMatch(/^Created/);
     expect(texts[2]).toMatch(/^Revoked/);
@@ -202,7 +204,7 @@ describe('the admin console', () => {
     await page.getByLabel('Alias', { exact: true }).fill('billing');
     await page.getByLabel('Event type').selectOption('ApiKeyRevoked');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#audit-feed tbody tr').length === 1);
+    await rowsUntil('#audit-feed', 'n === 1');
     await expect(rows().first().textContent()).resolves.toMatch(/ApiKeyRevoked.*billing.*root/);
 
     await page.getByLabel('Event type').selectOption('');
@@ -210,7 +212,7 @@ describe('the admin console', () => {
       .getByLabel('Until (local time)')
       .fill(new Date(Date.parse(times['revoked']!)).toISOString().slice(0, 19));
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#audit-feed tbody tr').length === 2);
+    await rowsUntil('#audit-feed', 'n === 2');
     await expect(rows().allTextContents()).resolves.not.toContainEqual(expect.stringContaining('ApiKeyRevoked'));
 
     await page.getByLabel('Alias', { exact: true }).fill('');
@@ -218,11 +220,11 @@ describe('the admin console', () => {
     await page.getByLabel('Actor').fill('root');
     await page.getByLabel('Per page').selectOption('10');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#audit-feed tbody tr').length === 10);
+    await rowsUntil('#audit-feed', 'n === 10');
     const first = await rows().allTextContents();
     await page.getByRole('button', { name: 'Older' }).click();
     await page.getByText('Page 2').waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('#audit-feed tbody tr').length === 10);
+    await rowsUntil('#audit-feed', 'n === 10');
     const second = await rows().allTextContents();
     expect(second.filter((row) => first.includes(row))).toEqual([]);
     for (const row of [...first, ...second]) expect(row).toContain('root');
@@ -236,7 +238,7 @@ describe('the admin console', () => {
     await page.getByLabel('Actor').fill('');
     await page.getByLabel('Per page').selectOption('50');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#audit-feed tbody tr').length > 10);
+    await rowsUntil('#audit-feed', 'n > 10');
     await screenshot('audit');
   });
 
@@ -255,7 +257,7 @@ describe('the admin console', () => {
     const ops = await server.call('POST', '/api/apikey', { alias: 'ops', name: 'Ops', roles: ['admin'] });
     await open('#/keys');
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.evaluate(() => sessionStorage.length)).resolves.toBe(0);
+    await expect(sessionEntries()).resolves.toBe(0);
     await page.getByLabel('Admin key').fill(ops.body.key);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Keys' }).waitFor();
@@ -265,7 +267,7 @@ describe('the admin console', () => {
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await expect(page.getByRole('alert').textContent()).resolves.toBe('API key revoked');
-    await expect(page.evaluate(() => sessionStorage.length)).resolves.toBe(0);
+    await expect(sessionEntries()).resolves.toBe(0);
     expect(browser.allowedSeen().length).toBeGreaterThan(0);
   });
 });
