@@ -66,11 +66,11 @@ export function AuditPage() {
       </div>
       <div class="field">
         <label for="audit-since">From (local time)</label>
-        <input id="audit-since" name="since" type="datetime-local" step="1" value=${filters.since} />
+        <input id="audit-since" name="since" type="datetime-local" step="0.001" value=${filters.since} />
       </div>
       <div class="field">
         <label for="audit-until">Until (local time)</label>
-        <input id="audit-until" name="until" type="datetime-local" step="1" value=${filters.until} />
+        <input id="audit-until" name="until" type="datetime-local" step="0.001" value=${filters.until} />
       </div>
       <div class="field">
         <label for="audit-limit">Per page</label>
@@ -156,7 +156,7 @@ function Expiring() {
 
   return html`<section class="panel" aria-labelledby="expiring-title">
     <h2 id="expiring-title">Expiring soon</h2>
-    <div class="field">
+    <div class="field narrow">
       <label for="expiring-window">Expiring within</label>
       <select
         id="expiring-window"

@@ -42,7 +42,7 @@ export function fromLocalInput(value: string): string | undefined {
 /** A value of an event's changes, as text. */
 export function changeText(value: unknown): string {
   if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
-  if (value === null) return '(cleared)';
+  if (value === null) return 'none';
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return dateTime(value);
   return String(value);
