@@ -24,6 +24,17 @@ const STATUS_TEXT: Record<string, string> = {
   503: 'Not ready, or the event store is unavailable',
 };
 
+/** The message an error answer of each status typically carries, shown as its example. */
+const STATUS_ERROR: Record<string, string> = {
+  400: 'alias is required',
+  401: 'invalid API key',
+  403: 'admin role required',
+  404: 'API key not found',
+  409: 'concurrent update of this key; retry',
+  429: 'too many failed verifications; retry later',
+  503: 'event store unavailable',
+};
+
 type Json = Record<string, unknown>;
 interface Document {
   paths?: Record<string, Record<string, { responses?: Record<string, Json> }>>;
@@ -38,7 +49,8 @@ const refsIn = (value: unknown) => [...JSON.stringify(value).matchAll(REF)].map(
  * - a component's "$id" and "$schema" go (Swagger UI resolved no "$ref" inside a schema carrying an "$id", so every
  *   answer showed a bare "string" example);
  * - components no operation uses go: the generator adds an "<Name>Input" twin of every named answer schema;
- * - an answer without a description says what its status means instead of "Default Response".
+ * - an answer without a description says what its status means instead of "Default Response", and an error
+ *   answer shows a message typical of its status.
  */
 export function tidyDocument<T>(document: T): T {
   const doc = document as Document;
@@ -57,8 +69,12 @@ export function tidyDocument<T>(document: T): T {
   for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
   for (const operations of Object.values(doc.paths ?? {}))
     for (const operation of Object.values(operations))
-      for (const [status, answer] of Object.entries(operation.responses ?? {}))
+      for (const [status, answer] of Object.entries(operation.responses ?? {})) {
         if (answer['description'] === 'Default Response') answer['description'] = STATUS_TEXT[status] ?? 'Answer';
+        const json = (answer['content'] as Record<string, Json> | undefined)?.['application/json'];
+        if (json && STATUS_ERROR[status] && refsIn(json['schema']).join() === 'Error')
+          json['example'] ??= { error: STATUS_ERROR[status] };
+      }
   return document;
 }
 
