@@ -1,20 +1,28 @@
 // Builds the admin console into dist/console: one script bundle (esbuild, offline), the page, its style and icon.
+// Each file is written aside and renamed into place, so that a server starting meanwhile never reads half a file.
 import { build } from 'esbuild';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { fileURLToPath, URL } from 'node:url';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const out = here('../../dist/console/');
 
 await mkdir(out, { recursive: true });
-await build({
-  entryPoints: [here('./ui/main.ts')],
-  outfile: `${out}app.js`,
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  target: ['es2022'],
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-for (const file of ['index.html', 'app.css', 'favicon.svg']) await copyFile(here(`./static/${file}`), `${out}${file}`);
+const aside = await mkdtemp(here('../../dist/console-build-'));
+try {
+  await build({
+    entryPoints: [here('./ui/main.ts')],
+    outfile: `${aside}/app.js`,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: ['es2022'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const statics = ['index.html', 'app.css', 'favicon.svg'];
+  for (const file of statics) await copyFile(here(`./static/${file}`), `${aside}/${file}`);
+  for (const file of ['app.js', ...statics]) await rename(`${aside}/${file}`, `${out}${file}`);
+} finally {
+  await rm(aside, { recursive: true, force: true });
+}

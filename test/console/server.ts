@@ -13,13 +13,22 @@ export interface ConsoleServer {
   adminKey: string;
   service: ServiceProcess;
   /** Calls the REST API as curl would, with the admin key. */
-  call(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
-export async function startConsoleServer(): Promise<ConsoleServer> {
-  // dist/ (tsc) comes from the jest globalSetup; the console bundle is built here (esbuild, well under a second).
+/** Builds dist/console (esbuild, well under a second); dist/ itself comes from the jest globalSetup. */
+export function buildConsole(): void {
   execFileSync(process.execPath, [join(ROOT, 'api', 'console', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+}
+
+export async function startConsoleServer(): Promise<ConsoleServer> {
+  buildConsole();
   const dataDir = tempDir('keyledger-console-');
   const env = { DATA_DIR: dataDir };
   const minted = await cli(['create', '--alias', 'root', '--name', 'Root admin', '--roles', 'admin', '--json'], env);
@@ -42,7 +51,7 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: response.status, body: await response.json().catch(() => undefined) };
+      return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
     },
     async stop() {
       service.child.kill('SIGTERM');

@@ -51,30 +51,30 @@ export function AuditPage() {
     <form class="filters" role="search" aria-label="Filter the audit feed" onSubmit=${apply}>
       <div class="field">
         <label for="audit-actor">Actor</label>
-        <input id="audit-actor" name="actor" value=${filters.actor} autocomplete="off" />
+        <input id="audit-actor" name="actor" autocomplete="off" />
       </div>
       <div class="field">
         <label for="audit-type">Event type</label>
-        <select id="audit-type" name="type" value=${filters.type}>
+        <select id="audit-type" name="type">
           <option value="">any</option>
           ${API_KEY_EVENT_TYPES.map((type) => html`<option key=${type} value=${type}>${type}</option>`)}
         </select>
       </div>
       <div class="field">
         <label for="audit-alias">Alias</label>
-        <input id="audit-alias" name="alias" value=${filters.alias} autocomplete="off" />
+        <input id="audit-alias" name="alias" autocomplete="off" />
       </div>
       <div class="field">
         <label for="audit-since">From (local time)</label>
-        <input id="audit-since" name="since" type="datetime-local" step="0.001" value=${filters.since} />
+        <input id="audit-since" name="since" type="datetime-local" step="0.001" />
       </div>
       <div class="field">
         <label for="audit-until">Until (local time)</label>
-        <input id="audit-until" name="until" type="datetime-local" step="0.001" value=${filters.until} />
+        <input id="audit-until" name="until" type="datetime-local" step="0.001" />
       </div>
       <div class="field">
         <label for="audit-limit">Per page</label>
-        <select id="audit-limit" name="limit" value=${filters.limit}>
+        <select id="audit-limit" name="limit">
           <option value="10">10</option>
           <option value="50">50</option>
           <option value="200">200</option>

@@ -87,7 +87,7 @@ export function RotateDialog(props: { alias: string; onDone: (issued: IssuedKey)
       <div class="field">
         <label for=${field.id}>Grace period for the previous key</label>
         <div class="row">
-          <input ...${field} name="grace_amount" type="number" min="0" step="1" value="0" inputmode="numeric" />
+          <input ...${field} name="grace_amount" type="number" min="0" step="1" defaultValue="0" inputmode="numeric" />
           <select name="grace_unit" aria-label="Unit of the grace period">
             <option value="hours">hours</option>
             <option value="minutes">minutes</option>

@@ -62,12 +62,12 @@ export function KeyForm(props: { renewing?: KeySummary; onDone: (issued: IssuedK
     <${FormError} errors=${errors} />
     <div class="field">
       <label for=${`${form}-alias`}>Alias</label>
-      <input ...${field('alias')} required autocomplete="off" value=${renewing?.alias} readonly=${!!renewing} />
+      <input ...${field('alias')} required autocomplete="off" defaultValue=${renewing?.alias} readonly=${!!renewing} />
       <${FieldError} form=${form} name="alias" errors=${errors} />
     </div>
     <div class="field">
       <label for=${`${form}-name`}>Name</label>
-      <input ...${field('name')} required autocomplete="off" value=${renewing?.name} />
+      <input ...${field('name')} required autocomplete="off" defaultValue=${renewing?.name} />
       <${FieldError} form=${form} name="name" errors=${errors} />
     </div>
     <fieldset class="field" aria-describedby=${errors['roles'] ? `${form}-roles-error` : undefined}>
@@ -76,7 +76,7 @@ export function KeyForm(props: { renewing?: KeySummary; onDone: (issued: IssuedK
         ${ALLOWED_ROLES.map(
           (role) =>
             html`<label key=${role}
-              ><input type="checkbox" name="roles" value=${role} checked=${renewing?.roles.includes(role)} />
+              ><input type="checkbox" name="roles" value=${role} defaultChecked=${renewing?.roles.includes(role)} />
               ${role}</label
             >`,
         )}
@@ -85,7 +85,7 @@ export function KeyForm(props: { renewing?: KeySummary; onDone: (issued: IssuedK
     </fieldset>
     <div class="field">
       <label for=${`${form}-owner`}>Owner <span class="muted">(optional)</span></label>
-      <input ...${field('owner')} autocomplete="off" value=${renewing?.owner ?? ''} />
+      <input ...${field('owner')} autocomplete="off" defaultValue=${renewing?.owner ?? ''} />
       <${FieldError} form=${form} name="owner" errors=${errors} />
     </div>
     <div class="field">
@@ -106,7 +106,7 @@ export function KeyForm(props: { renewing?: KeySummary; onDone: (issued: IssuedK
         ...${field('meta')}
         rows="3"
         spellcheck="false"
-        value=${renewing?.meta ? JSON.stringify(renewing.meta) : ''}
+        defaultValue=${renewing?.meta ? JSON.stringify(renewing.meta) : ''}
       ></textarea>
       <${FieldError} form=${form} name="meta" errors=${errors} />
     </div>

@@ -152,7 +152,7 @@ function AsOf(props: { alias: string; value: string; onChange: (value: string) =
           type="datetime-local"
           step="0.001"
           value=${props.value}
-          onChange=${(e: Event) => props.onChange((e.currentTarget as HTMLInputElement).value)}
+          onInput=${(e: Event) => props.onChange((e.currentTarget as HTMLInputElement).value)}
         />
       </div>
       <div class="field end">

@@ -9,21 +9,14 @@ import type { IssuedKey, KeySummary } from './types';
 
 const PAGE_SIZE = 25;
 
-interface Filters {
-  q: string;
-  status: string;
-  role: string;
-  owner: string;
-}
-const NO_FILTERS: Filters = { q: '', status: '', role: '', owner: '' };
+const FILTERS = ['q', 'status', 'role', 'owner'] as const;
 
-const firstPage = (filters: Filters) => withQuery('/api/apikey', { ...filters, limit: PAGE_SIZE });
+const firstPage = (filters: Record<string, string> = {}) => withQuery('/api/apikey', { ...filters, limit: PAGE_SIZE });
 
 /** The keys list: GET /api/apikey with q, status, role, owner and limit, paged by its Link rel="next" header. */
 export function KeysPage({ navigate }: { navigate: (hash: string) => void }) {
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   // Paths of the pages seen so far: the last is shown, the ones before it are "previous".
-  const [pages, setPages] = useState<string[]>([firstPage(NO_FILTERS)]);
+  const [pages, setPages] = useState<string[]>([firstPage()]);
   const [keys, setKeys] = useState<KeySummary[]>([]);
   const [next, setNext] = useState<string | undefined>();
   const [loading, setLoading] = useState(true);
@@ -50,9 +43,7 @@ export function KeysPage({ navigate }: { navigate: (hash: string) => void }) {
   const apply = (event: Event) => {
     event.preventDefault();
     const data = new FormData((event.currentTarget as HTMLElement).closest('form')!);
-    const chosen = Object.fromEntries(Object.keys(NO_FILTERS).map((k) => [k, String(data.get(k) ?? '').trim()]));
-    setFilters(chosen as unknown as Filters);
-    setPages([firstPage(chosen as unknown as Filters)]);
+    setPages([firstPage(Object.fromEntries(FILTERS.map((name) => [name, String(data.get(name) ?? '').trim()])))]);
   };
   const created = (key: IssuedKey) => {
     setCreating(false);
@@ -67,11 +58,11 @@ export function KeysPage({ navigate }: { navigate: (hash: string) => void }) {
     <form class="filters" role="search" aria-label="Filter keys" onSubmit=${apply}>
       <div class="field grow">
         <label for="keys-q">Search alias or name</label>
-        <input id="keys-q" name="q" type="search" value=${filters.q} autocomplete="off" />
+        <input id="keys-q" name="q" type="search" autocomplete="off" />
       </div>
       <div class="field">
         <label for="keys-status">Status</label>
-        <select id="keys-status" name="status" value=${filters.status} onChange=${apply}>
+        <select id="keys-status" name="status" onChange=${apply}>
           <option value="">any</option>
           <option value="active">active</option>
           <option value="expired">expired</option>
@@ -80,14 +71,14 @@ export function KeysPage({ navigate }: { navigate: (hash: string) => void }) {
       </div>
       <div class="field">
         <label for="keys-role">Role</label>
-        <select id="keys-role" name="role" value=${filters.role} onChange=${apply}>
+        <select id="keys-role" name="role" onChange=${apply}>
           <option value="">any</option>
           ${ALLOWED_ROLES.map((role) => html`<option key=${role} value=${role}>${role}</option>`)}
         </select>
       </div>
       <div class="field">
         <label for="keys-owner">Owner</label>
-        <input id="keys-owner" name="owner" value=${filters.owner} autocomplete="off" />
+        <input id="keys-owner" name="owner" autocomplete="off" />
       </div>
       <div class="field end"><button type="submit">Search</button></div>
     </form>
