@@ -36,8 +36,8 @@ afterEach(() => {
 
 const verify = async (key: string) => (await server.call('POST', '/api/apikey/verify', { key })).body;
 const rows = () => page.locator('table tbody tr');
-const screenshot = async (name: string) => {
-  if (SCREENSHOTS) await page.screenshot({ path: join(DOCS, `console-${name}.png`), fullPage: true });
+const screenshot = async (name: string, fullPage = false) => {
+  if (SCREENSHOTS) await page.screenshot({ path: join(DOCS, `console-${name}.png`), fullPage });
 };
 /** A fresh load of a console route (the admin key stays in this tab's sessionStorage). */
 const open = async (route: string) => {
@@ -126,14 +126,23 @@ describe('the admin console', () => {
 
   it('searches and filters the list, and pages through it with the Link header', async () => {
     for (let i = 0; i < 30; i++)
-      expect((await server.call('POST', '/api/apikey', { alias: `svc-${i}`, name: `Service ${i}` })).status).toBe(201);
+      expect(
+        (
+          await server.call('POST', '/api/apikey', {
+            alias: `svc-${i}`,
+            name: `Service ${i}`,
+            roles: [i % 3 ? 'user' : 'agent'],
+            owner: i % 2 ? 'team-payments' : 'team-search',
+            ttl_seconds: 5 * 3600 * (i + 1),
+          })
+        ).status,
+      ).toBe(201);
     await open('#/keys');
     await page.getByRole('button', { name: 'Next page' }).waitFor();
     await rows().first().waitFor();
     expect(await rows().count()).toBe(25);
     await page.getByRole('button', { name: 'Next page' }).click();
     await rowsUntil('table', (r) => r.length === 32 - 25, 'the second page');
-    await screenshot('keys');
 
     // Each filter below answers other rows than the one before, so that a wait cannot pass on stale rows.
     await page.getByLabel('Search alias or name').fill('SVC-1');
@@ -204,7 +213,7 @@ describe('the admin console', () => {
     await result.locator('.badge', { hasText: 'revoked' }).waitFor();
     await items.nth(1).getByRole('button', { name: 'Show the key as of this change' }).click();
     await result.locator('.badge', { hasText: 'active' }).waitFor();
-    await screenshot('history');
+    await screenshot('history', true);
   });
 
   it('filters and pages the audit feed, and lists the keys expiring soon', async () => {
@@ -244,10 +253,20 @@ describe('the admin console', () => {
     await page.getByLabel('Per page').selectOption('50');
     await page.getByRole('button', { name: 'Apply' }).click();
     await rowsUntil('#audit-feed', (r) => r.length > 10, 'more than ten');
-    await screenshot('audit');
+
+    await page.getByLabel('Alias', { exact: true }).fill('billing');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await rowsUntil('#audit-feed', (r) => r.length === 3, "billing's three events");
+    await page.getByLabel('Expiring within').selectOption('24');
+    const soonest = ['svc-0', 'svc-1', 'svc-2', 'svc-3'];
+    await waitFor(async () => `${await expiring.getByRole('link').allTextContents()}` === `${soonest}`, '24 h', 5_000);
+    await screenshot('audit', true);
   });
 
   it('is usable at 390 px wide', async () => {
+    await open('#/keys');
+    await rows().first().waitFor();
+    await screenshot('keys');
     await page.setViewportSize({ width: 390, height: 844 });
     for (const route of ['#/keys', '#/keys/billing', '#/audit']) {
       await open(route);

@@ -175,8 +175,9 @@ function Expiring() {
               (k) =>
                 html`<li key=${k.alias}>
                   <a href=${`#/keys/${encodeURIComponent(k.alias)}`}>${k.alias}</a>
-                  <${StatusBadge} status=${k.status} /> expires
-                  <${Expiry} iso=${k.expire} />${k.owner ? html` · owner ${k.owner}` : null}
+                  <${StatusBadge} status=${k.status} />
+                  <span>expires <${Expiry} iso=${k.expire} /></span>
+                  ${k.owner ? html`<span>owner ${k.owner}</span>` : null}
                 </li>`,
             )}
           </ul>`
