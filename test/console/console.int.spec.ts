@@ -165,6 +165,18 @@ describe('the admin console', () => {
     await rowsUntil('table', (r) => r.length === 1 && r[0]!.startsWith('billing'), 'q=BILL');
   });
 
+  it('renews: same key string, the form prefilled, the new name kept', async () => {
+    await open('#/keys/billing');
+    await page.getByRole('button', { name: 'Renew' }).click();
+    const renew = page.getByRole('dialog', { name: 'Renew billing' });
+    await expect(renew.getByLabel('Owner').inputValue()).resolves.toBe('team-billing');
+    await renew.getByLabel('Name').fill('Billing service v2');
+    await renew.getByRole('button', { name: 'Renew key' }).click();
+    await page.getByRole('status').filter({ hasText: 'Renewed' }).waitFor();
+    await page.locator('.summary dd', { hasText: 'Billing service v2' }).waitFor();
+    await expect(verify(keys['first']!)).resolves.toMatchObject({ valid: true, name: 'Billing service v2' });
+  });
+
   it('rotates with a grace period: the new key is shown once, and both strings verify during the grace', async () => {
     await open('#/keys/billing');
     await page.getByRole('button', { name: 'Rotate' }).click();
@@ -198,12 +210,13 @@ describe('the admin console', () => {
   it('shows the history as a timeline, and the key as of an instant before the revocation', async () => {
     await open('#/keys/billing');
     const items = page.locator('ol.timeline > li');
-    await waitFor(async () => (await items.count()) === 3, 'three events in the timeline', 5_000);
+    await waitFor(async () => (await items.count()) === 4, 'four events in the timeline', 5_000);
     const texts = await items.allTextContents();
     expect(texts[0]).toMatch(/^Created/);
-    expect(texts[2]).toMatch(/^Revoked/);
+    expect(texts[1]).toMatch(/^Renewed/);
+    expect(texts[3]).toMatch(/^Revoked/);
     for (const text of texts) expect(text).toMatch(/by root · request \S+/);
-    times['revoked'] = (await items.nth(2).locator('time').first().getAttribute('datetime'))!;
+    times['revoked'] = (await items.nth(3).locator('time').first().getAttribute('datetime'))!;
 
     const before = new Date(Date.parse(times['revoked']) - 1).toISOString().slice(0, 23);
     await page.getByLabel('Show the key as it was at (your local time)').fill(before);
@@ -215,7 +228,7 @@ describe('the admin console', () => {
     await result.locator('.badge', { hasText: 'active' }).waitFor();
     await page.getByRole('button', { name: 'Now' }).click();
     await result.locator('.badge', { hasText: 'revoked' }).waitFor();
-    await items.nth(1).getByRole('button', { name: 'Show the key as of this change' }).click();
+    await items.nth(2).getByRole('button', { name: 'Show the key as of this change' }).click();
     await result.locator('.badge', { hasText: 'active' }).waitFor();
     await screenshot('history', true);
   });
@@ -232,7 +245,7 @@ describe('the admin console', () => {
     await page.getByLabel('Event type').selectOption('');
     await page.getByLabel('Until (local time)').fill(times['revoked']!.slice(0, 23));
     await page.getByRole('button', { name: 'Apply' }).click();
-    await rowsUntil('#audit-feed', (r) => r.length === 2 && !r.some((row) => row.includes('Revoked')), 'until');
+    await rowsUntil('#audit-feed', (r) => r.length === 3 && !r.some((row) => row.includes('Revoked')), 'until');
 
     await page.getByLabel('Alias', { exact: true }).fill('');
     await page.getByLabel('Until (local time)').fill('');
@@ -260,7 +273,7 @@ describe('the admin console', () => {
 
     await page.getByLabel('Alias', { exact: true }).fill('billing');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await rowsUntil('#audit-feed', (r) => r.length === 3, "billing's three events");
+    await rowsUntil('#audit-feed', (r) => r.length === 4, "billing's four events");
     await page.getByLabel('Expiring within').selectOption('24');
     const soonest = ['svc-0', 'svc-1', 'svc-2', 'svc-3'];
     await waitFor(async () => `${await expiring.getByRole('link').allTextContents()}` === `${soonest}`, '24 h', 5_000);

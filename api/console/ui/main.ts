@@ -39,7 +39,7 @@ function Readiness() {
     return () => clearInterval(timer);
   }, []);
   if (!ready) return null;
-  return html`<span class=${`readiness ${ready.ok ? 'ok' : 'bad'}`} title=${ready.detail} id="readiness">
+  return html`<span class=${`readiness ${ready.ok ? 'ok' : 'bad'}`} title=${ready.detail} id="readiness" role="status">
     ${ready.ok ? 'ready' : 'not ready'}
   </span>`;
 }
