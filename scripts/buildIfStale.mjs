@@ -31,8 +31,10 @@ function builtAt() {
   }
 }
 
-// The console's bundle (api/console/build.mjs, esbuild) is rebuilt with dist/, and built when it is missing.
-const CONSOLE_BUNDLE = join(ROOT, 'dist', 'console', 'app.js');
+// The admin console (api/console/build.mjs, esbuild) is built with dist/, and when its bundle is missing.
+const CONSOLE_BUILD = join(ROOT, 'api', 'console', 'build.mjs');
+const hasConsole = existsSync(CONSOLE_BUILD);
+const consoleMissing = hasConsole && !existsSync(join(ROOT, 'dist', 'console', 'app.js'));
 
 const newestSource = Math.max(
   ...SOURCES.map((dir) => newestIn(join(ROOT, dir))),
@@ -40,12 +42,12 @@ const newestSource = Math.max(
 );
 // tsc's incremental build does not re-emit an output deleted behind its back: start it afresh then.
 if (!OUTPUTS.every((file) => existsSync(file))) rmSync(MARKER, { force: true });
-if (builtAt() < newestSource || !existsSync(CONSOLE_BUNDLE)) {
+if (builtAt() < newestSource || consoleMissing) {
   process.stderr.write('keyledger: sources changed since the last build; building dist/ ...\n');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   await import('./binMode.mjs');
-  execFileSync(process.execPath, [join(ROOT, 'api', 'console', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (hasConsole) execFileSync(process.execPath, [CONSOLE_BUILD], { cwd: ROOT, stdio: 'inherit' });
   // tsc leaves its build info alone when nothing but a file's time changed.
   const now = new Date();
   utimesSync(MARKER, now, now);
