@@ -19,6 +19,7 @@ import { PresentationLimiter } from './rateLimit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { auditRoutes } from './routes/audit';
 import { operationsRoutes } from './routes/operations';
+import { consoleRoutes } from '../console/routes';
 import { verifyRoutes } from './routes/verify';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -124,5 +125,6 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await app.register(auditRoutes, { ledger });
   await app.register(verifyRoutes, { ledger, metrics, limiter });
   await app.register(operationsRoutes, { ledger, metrics });
+  await app.register(consoleRoutes);
   return app;
 }

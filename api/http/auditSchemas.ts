@@ -6,7 +6,7 @@ import {
   codePointLength,
   type ApiKeyEventType,
 } from '../../domain';
-import { keySummary, roleSchema } from './schemas';
+import { aliasOut, keyPrefixOut, keySummary, nameOut, roleSchema } from './schemas';
 
 const EXAMPLE_TIME = '2026-03-05T12:00:00.000Z';
 
@@ -133,8 +133,8 @@ const historyFields = {
     .string()
     .meta({ description: 'Alias of the admin key that sent the command, or cli:<os user>.', example: 'alice' }),
   request_id: z.string().meta({ description: 'The x-request-id of the command.', example: 'req-1' }),
-  correlation_id: z.string(),
-  causation_id: z.string(),
+  correlation_id: z.string().meta({ description: 'Joins the events of one request.', example: 'req-1' }),
+  causation_id: z.string().meta({ description: 'What caused this event: the request id.', example: 'req-1' }),
   changes: auditChanges,
   revision: z.number().int().meta({ description: 'Revision within the key stream, from 0.', example: 0 }),
   position: z.string().meta({ description: 'Global position in the log, as a decimal string.', example: '42' }),
@@ -142,7 +142,7 @@ const historyFields = {
 
 export const historyItem = z.object(historyFields).meta({ id: 'HistoryItem' });
 export const historyResponse = z
-  .object({ alias: z.string(), items: z.array(historyItem) })
+  .object({ alias: aliasOut, items: z.array(historyItem) })
   .meta({ id: 'KeyHistory', description: 'Every change of the key, oldest first.' });
 
 export const auditItem = z
@@ -154,7 +154,7 @@ export const auditPage = z
     next_cursor: z
       .string()
       .nullable()
-      .meta({ description: 'Pass as cursor for the next page; null at the end of the log.' }),
+      .meta({ description: 'Pass as cursor for the next page; null at the end of the log.', example: 'ZGVzYzo0Mg' }),
   })
   .meta({ id: 'AuditPage' });
 
@@ -165,10 +165,10 @@ export const holdersResponse = z
     to: isoTime.meta({ description: 'End of the window, exclusive (equal to from, for at).' }),
     keys: z.array(
       z.object({
-        alias: z.string(),
-        name: z.string(),
+        alias: aliasOut,
+        name: nameOut,
         roles: z.array(roleSchema),
-        key_prefix: z.string().nullable(),
+        key_prefix: keyPrefixOut,
         expire: isoTime,
         held_at: isoTime.meta({ description: 'First instant of the window at which the key held the role.' }),
       }),

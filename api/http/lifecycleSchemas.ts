@@ -135,6 +135,11 @@ export const importResponse = z
   .object({
     imported: z.number().int(),
     skipped: z.number().int().meta({ description: 'Aliases that already hold the same key (a re-run is harmless).' }),
-    errors: z.array(z.object({ index: z.number().int(), error: z.string() })),
+    errors: z.array(
+      z.object({
+        index: z.number().int().meta({ example: 3 }),
+        error: z.string().meta({ example: 'alias exists with another key' }),
+      }),
+    ),
   })
   .meta({ id: 'ImportReport' });

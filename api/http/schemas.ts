@@ -111,8 +111,19 @@ export const rotateKeyBody = z
   .nullish()
   .meta({ description: 'Optional.' });
 
-export const errorResponse = z.object({ error: z.string() }).meta({ id: 'Error' });
-export const messageResponse = z.object({ message: z.string() });
+export const errorResponse = z
+  .object({ error: z.string() })
+  .meta({ id: 'Error', example: { error: 'API key not found' } });
+export const messageResponse = z
+  .object({ message: z.string() })
+  .meta({ example: { message: 'API key revoked successfully' } });
+
+// Answer fields with the examples shown in /docs.
+export const aliasOut = z.string().meta({ example: 'billing-service' });
+export const nameOut = z.string().meta({ example: 'Billing service' });
+export const keyPrefixOut = z.string().nullable().meta({ example: 'ak_3kTMd' });
+const ownerOut = z.string().nullable().meta({ example: 'team-payments' });
+const KEY_EXAMPLE = 'ak_3kTMd9vQ1xZ8pL0bNc7wYh2RfUe5sJ4aGq1Xy9';
 
 const nullableMeta = z.record(z.string(), z.unknown()).nullable();
 const isoTime = z.string().meta({ description: 'ISO-8601 UTC', example: '2026-12-10T10:00:00.000Z' });
@@ -122,15 +133,16 @@ export const createdKeyResponse = z
     key: z.string().nullable().meta({
       description:
         'The API key. Shown on create, renew and rotate only; store it now. null on renewing a key imported by its SHA-256 only.',
+      example: KEY_EXAMPLE,
     }),
-    alias: z.string(),
-    name: z.string(),
+    alias: aliasOut,
+    name: nameOut,
     roles: z.array(roleSchema),
     is_active: z.boolean(),
     expire: isoTime,
     created_at: isoTime,
     updated_at: isoTime,
-    owner: z.string().nullable(),
+    owner: ownerOut,
     meta: nullableMeta,
     renewed: z.boolean().meta({ description: 'false on create (201), true on renewal (200)' }),
   })
@@ -138,7 +150,7 @@ export const createdKeyResponse = z
 
 export const rotatedKeyResponse = createdKeyResponse
   .extend({
-    key: z.string().meta({ description: 'The new API key; store it now.' }),
+    key: z.string().meta({ description: 'The new API key; store it now.', example: KEY_EXAMPLE }),
     rotated: z.literal(true),
     previous_key_valid_until: isoTime.nullable().meta({
       description: 'Until when the previous key keeps verifying VALID; null when the grace is 0 (it stopped at once).',
@@ -148,17 +160,17 @@ export const rotatedKeyResponse = createdKeyResponse
 
 export const keySummary = z
   .object({
-    alias: z.string(),
-    name: z.string(),
+    alias: aliasOut,
+    name: nameOut,
     roles: z.array(roleSchema),
     is_active: z.boolean(),
     status: z.enum(['active', 'expired', 'revoked']),
     expire: isoTime,
-    key_prefix: z.string().nullable().meta({
+    key_prefix: keyPrefixOut.meta({
       description:
         'First characters of the key, for recognition; not a secret. null for a key imported by its SHA-256.',
     }),
-    owner: z.string().nullable(),
+    owner: ownerOut,
     meta: nullableMeta,
     created_at: isoTime,
     updated_at: isoTime,

@@ -231,9 +231,13 @@ describe('crash (SIGKILL mid-burst, restart on the same data)', () => {
           expect(summary.expire).toBe(new Date(state.expire).toISOString());
           expect(summary.updated_at).toBe(new Date(state.updatedAt).toISOString());
         }
-        const list = (await (await fetch(`${srv.base}/api/apikey`, { headers })).json()) as Array<
-          Record<string, unknown>
-        >;
+        // The list pages (100 by default): follow its Link rel="next" to the end.
+        const list: Array<Record<string, unknown>> = [];
+        for (let url: string | undefined = `${srv.base}/api/apikey?limit=1000`; url !== undefined;) {
+          const page = await fetch(url, { headers });
+          list.push(...((await page.json()) as Array<Record<string, unknown>>));
+          url = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
+        }
         const now = Date.now();
         const strip = (rows: Array<Record<string, unknown>>) =>
           rows.map(({ last_used_at: _u, status: _s, ...rest }) => rest);
