@@ -12,6 +12,7 @@ import { PeriodicSnapshotter } from '../projections/readModel/periodicSnapshotte
 import { ProjectionRunner } from '../projections/readModel/projectionRunner';
 import { ReadModelSnapshots } from '../projections/readModel/snapshot';
 import { KeyVerifier } from '../projections/readModel/verifier';
+import { openWebhooks, type Webhooks } from './webhookComposition';
 
 export interface Keyledger {
   config: Config;
@@ -22,6 +23,7 @@ export interface Keyledger {
   projection: ProjectionRunner;
   keys: KeyService;
   verifier: KeyVerifier;
+  webhooks: Webhooks;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ export async function openKeyledger(
     clock?: () => Date;
     /** Persist the read model in DATA_DIR (default true). */
     snapshots?: boolean;
+    /** Run webhook delivery in this process (default true; the CLI does not). */
+    deliverWebhooks?: boolean;
   } = {},
 ): Promise<Keyledger> {
   const store = options.store ?? (await openStore(config, logger));
@@ -78,9 +82,10 @@ export async function openKeyledger(
   const readModel = (await snapshots?.load()) ?? new AuthReadModel();
   const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, readModel, logger);
   const projection = new ProjectionRunner(store, readModel, logger);
+  const sealer = new KeySealer(seal.secret);
   const keys = new KeyService(
     store,
-    new KeySealer(seal.secret),
+    sealer,
     {
       aliasOfKeyHash: (hash) => readModel.aliasOfHash(hash),
       waitForPosition: (position) => projection.waitForPosition(position, config.READ_YOUR_WRITES_TIMEOUT_MS),
@@ -89,6 +94,15 @@ export async function openKeyledger(
   );
   projection.start();
   snapshotter?.start();
+  const webhooks = openWebhooks({
+    store,
+    config,
+    sealer,
+    readModel,
+    logger,
+    deliver: options.deliverWebhooks !== false,
+    clock: options.clock,
+  });
   return {
     config,
     malformedEvents: () => malformed,
@@ -97,7 +111,9 @@ export async function openKeyledger(
     projection,
     keys,
     verifier: new KeyVerifier(readModel, config.APIKEY_PREFIX),
+    webhooks,
     async close() {
+      await webhooks.stop();
       await projection.stop();
       await snapshotter?.stop();
       await store.close();

@@ -23,6 +23,17 @@ const schema = z.object({
   VERIFY_RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
   VERIFY_RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000),
   TRUST_PROXY: bool.default(false),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_EXPIRING_LEAD_HOURS: int(1, 365 * 24).default(72),
+  WEBHOOK_EXPIRING_SCAN_MS: int(100, 3_600_000).default(60_000),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  WEBHOOK_RETRY_BASE_MS: int(10, 3_600_000).default(5_000),
+  WEBHOOK_RETRY_MAX_MS: int(10, 86_400_000).default(3_600_000),
+  WEBHOOK_RETRY_WINDOW_SECONDS: int(1, 30 * 86_400).default(86_400),
+  LEAK_REPORT_PUBLIC_KEYS: z.string().min(1).optional(),
+  LEAK_AUTO_REVOKE: bool.default(true),
+  REVOKE_LEAKED_RATE_LIMIT_MAX: int(1, 1_000_000).default(10),
+  REVOKE_LEAKED_RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -112,7 +112,9 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
   let ledger: Keyledger | undefined;
   try {
     const config = loadConfig(env);
-    ledger = await openKeyledger(config, createLogger(env.LOG_LEVEL_CLI ?? 'warn', process.stderr as never));
+    ledger = await openKeyledger(config, createLogger(env.LOG_LEVEL_CLI ?? 'warn', process.stderr as never), {
+      deliverWebhooks: false,
+    });
     await ledger.projection.catchUp(60_000);
     return await runCommand(ledger, command, args, io);
   } catch (error) {

@@ -19,6 +19,7 @@ import { apiKeyRoutes } from './routes/apiKeys';
 import { auditRoutes } from './routes/audit';
 import { operationsRoutes } from './routes/operations';
 import { verifyRoutes } from './routes/verify';
+import { webhookRoutes } from './routes/webhooks';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const VERIFY_URL = '/api/apikey/verify';
@@ -100,5 +101,6 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await app.register(auditRoutes, { ledger });
   await app.register(verifyRoutes, { ledger, metrics, limiter });
   await app.register(operationsRoutes, { ledger, metrics });
+  await app.register(webhookRoutes, { ledger, metrics });
   return app;
 }

@@ -1,0 +1,74 @@
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { guardedLookup, hostOf, isPrivateAddress, PrivateAddressError } from './addressGuard';
+
+export interface DeliveryAttempt {
+  /** Undefined when no answer came (refused, timed out, private address). */
+  statusCode?: number;
+  durationMs: number;
+  error?: string;
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  allowPrivate: boolean;
+}
+
+/** Answers longer than this are not read: only the status counts. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** One POST of a signed message; never throws. */
+export function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: SendOptions,
+): Promise<DeliveryAttempt> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+      const host = hostOf(target);
+      if (!options.allowPrivate && isIP(host) && isPrivateAddress(host)) throw new PrivateAddressError(host);
+    } catch (error) {
+      resolve({ durationMs: elapsed(), error: messageOf(error) });
+      return;
+    }
+    const requestOptions: RequestOptions = {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'user-agent': 'keyledger-webhooks',
+      },
+      timeout: options.timeoutMs,
+      lookup: options.allowPrivate ? undefined : (guardedLookup as RequestOptions['lookup']),
+      agent: false,
+    };
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(target, requestOptions, (res) => {
+      let read = 0;
+      res.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        if (read > MAX_ANSWER_BYTES) res.destroy();
+      });
+      const done = () => resolve({ statusCode: res.statusCode, durationMs: elapsed() });
+      res.on('end', done);
+      res.on('close', done);
+      res.on('error', done);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    req.on('error', (error) => resolve({ durationMs: elapsed(), error: messageOf(error) }));
+    req.end(body);
+  });
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof PrivateAddressError) return error.message;
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
+  return String(error);
+}
