@@ -69,6 +69,9 @@ export function postWebhook(
 
 function messageOf(error: unknown): string {
   if (error instanceof PrivateAddressError) return error.message;
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
-  return String(error);
+  // Connection errors name their cause in `code` (ECONNREFUSED, ENOTFOUND...), sometimes on an inner error.
+  const { code, errors } = error as { code?: unknown; errors?: { code?: unknown }[] };
+  if (typeof code === 'string') return code;
+  if (typeof errors?.[0]?.code === 'string') return errors[0].code;
+  return error instanceof Error ? error.message : String(error);
 }
