@@ -88,9 +88,19 @@ export async function openKeyledger(
     sealer,
     {
       aliasOfKeyHash: (hash) => readModel.aliasOfHash(hash),
+      aliasesOfOwner: (owner) =>
+        readModel
+          .list()
+          .filter((view) => view.owner === owner)
+          .map((view) => view.alias),
       waitForPosition: (position) => projection.waitForPosition(position, config.READ_YOUR_WRITES_TIMEOUT_MS),
     },
-    { ttlMs: config.KEY_TTL_SECONDS * 1000, keyPrefix: config.APIKEY_PREFIX, clock: options.clock },
+    {
+      ttlSeconds: config.KEY_TTL_SECONDS,
+      maxTtlSeconds: config.MAX_KEY_TTL_SECONDS,
+      keyPrefix: config.APIKEY_PREFIX,
+      clock: options.clock,
+    },
   );
   projection.start();
   snapshotter?.start();

@@ -9,6 +9,7 @@ const schema = z.object({
   PORT: int(0, 65535).default(3000),
   DATA_DIR: z.string().min(1).default('./data'),
   KEY_TTL_SECONDS: int(1, 10 * 365 * 24 * 3600).default(1_296_000),
+  MAX_KEY_TTL_SECONDS: int(60, 10 * 365 * 24 * 3600).default(31_536_000),
   APIKEY_PREFIX: z
     .string()
     .regex(KEY_PREFIX_PATTERN, 'must be 1-16 lowercase letters or digits, starting with a letter')

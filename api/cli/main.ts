@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { InvalidCommandError, KeyNotFoundError } from '../../domain';
+import { InvalidCommandError, KeyNotFoundError, normalizeRoles } from '../../domain';
 import { ConfigError, loadConfig } from '../../infrastructure/config';
 import { openKeyledger, type Keyledger } from '../composition';
 import { createLogger } from '../http/logger';
@@ -52,7 +52,10 @@ async function runCommand(ledger: Keyledger, command: string, args: string[], io
               .split(',')
               .map((r) => r.trim())
               .filter(Boolean);
-      const outcome = await ledger.keys.createOrRenew({ alias: values.alias, name: values.name, roles }, origin);
+      const outcome = await ledger.keys.createOrRenew(
+        { alias: values.alias ?? '', name: values.name ?? '', roles: normalizeRoles(roles) },
+        origin,
+      );
       const body = presentCreated(outcome);
       if (values.json) io.out(JSON.stringify(body, null, 2));
       else {
@@ -60,7 +63,7 @@ async function runCommand(ledger: Keyledger, command: string, args: string[], io
           `${outcome.renewed ? 'Renewed' : 'Created'} API key "${body.alias}" (${body.name}; roles: ${body.roles.join(', ') || 'none'}; expires ${body.expire}).`,
         );
         io.out('Key (shown once, store it now):');
-        io.out(body.key);
+        io.out(body.key ?? '(not known: this key was imported by its SHA-256)');
       }
       return 0;
     }
@@ -85,7 +88,7 @@ async function runCommand(ledger: Keyledger, command: string, args: string[], io
         io.out(
           table([
             ['ALIAS', 'NAME', 'ROLES', 'STATUS', 'EXPIRE', 'PREFIX'],
-            ...keys.map((k) => [k.alias, k.name, k.roles.join(',') || '-', k.status, k.expire, k.key_prefix]),
+            ...keys.map((k) => [k.alias, k.name, k.roles.join(',') || '-', k.status, k.expire, k.key_prefix ?? '-']),
           ]),
         );
       return 0;

@@ -6,7 +6,7 @@ const EXAMPLE_TIME = '2026-03-05T12:00:00.000Z';
 
 /** An ISO-8601 date-time with a zone (Z or an offset), parsed to epoch milliseconds. */
 /** An integer query parameter in [min, max] with a default; one message for every way it can be wrong. */
-function boundedInt(name: string, min: number, max: number, fallback: number) {
+export function boundedInt(name: string, min: number, max: number, fallback: number) {
   const message = `${name} must be an integer between ${min} and ${max}`;
   return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback);
 }
@@ -100,6 +100,12 @@ export const auditChanges = z
     is_active: z.boolean().optional(),
     key_prefix: z.string().optional().meta({ description: 'Display prefix of a new key; not a secret.' }),
     reactivated: z.boolean().optional().meta({ description: 'A renewal that brought a revoked key back.' }),
+    owner: z.string().nullable().optional().meta({ description: 'Owner after the event (null: none).' }),
+    meta: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: 'Metadata after the event.' }),
+    previous_key_valid_until: isoTime
+      .nullable()
+      .optional()
+      .meta({ description: 'Rotation: until when the replaced key keeps working (null: it stopped at once).' }),
   })
   .meta({
     id: 'AuditChanges',
@@ -108,9 +114,10 @@ export const auditChanges = z
   });
 
 const historyFields = {
-  type: z
-    .string()
-    .meta({ description: 'Event type: ApiKeyCreated, ApiKeyRenewed or ApiKeyRevoked.', example: 'ApiKeyCreated' }),
+  type: z.string().meta({
+    description: 'Event type: ApiKeyCreated, ApiKeyRenewed, ApiKeyRotated, ApiKeyImported or ApiKeyRevoked.',
+    example: 'ApiKeyCreated',
+  }),
   version: z.number().int().meta({ description: 'Schema version of the stored event.', example: 1 }),
   time: isoTime.meta({ description: 'When the command was decided (ISO-8601 UTC).', example: EXAMPLE_TIME }),
   actor: z
@@ -152,7 +159,7 @@ export const holdersResponse = z
         alias: z.string(),
         name: z.string(),
         roles: z.array(roleSchema),
-        key_prefix: z.string(),
+        key_prefix: z.string().nullable(),
         expire: isoTime,
         held_at: isoTime.meta({ description: 'First instant of the window at which the key held the role.' }),
       }),

@@ -33,6 +33,7 @@ export const UNAUTHORIZED: Partial<Record<VerificationCode, string>> = {
   NOT_FOUND: 'invalid API key',
   EXPIRED: 'API key expired',
   REVOKED: 'API key revoked',
+  ROTATED: 'API key rotated',
 };
 
 export function challenge(error?: string): Record<string, string> {

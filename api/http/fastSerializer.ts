@@ -12,14 +12,16 @@ interface Def {
   entries?: Record<string, unknown>;
   shape?: Record<string, z.ZodType>;
   catchall?: z.ZodType;
+  keyType?: z.ZodType;
+  valueType?: z.ZodType;
 }
 
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /**
  * Compiles a response writer from a zod output schema, for the plain shapes that answers use:
- * objects (unknown keys dropped, as zod strips them), strings, booleans, string enums, arrays
- * and nullables, none with checks, coercions or transforms. Returns undefined for any other
+ * objects (unknown keys dropped, as zod strips them), strings, booleans, string enums, arrays,
+ * nullables and string-keyed records of unknown values (written as JSON.stringify does), none with checks, coercions or transforms. Returns undefined for any other
  * schema. The writer checks every value as it writes it and gives up (undefined) on the first
  * one zod would not accept, so that the caller falls back to zod, which then answers exactly
  * as before (the same bytes for a conforming value: same key order, JSON.stringify of each leaf).
@@ -41,6 +43,21 @@ export function compileFastWriter(schema: z.ZodType): FastWriter | undefined {
     case 'nullable': {
       const inner = def.innerType && compileFastWriter(def.innerType);
       return inner && ((v) => (v === null ? 'null' : inner(v)));
+    }
+    case 'record': {
+      // Only a string-keyed record of unknown values (a key's meta): any plain JSON object.
+      if (!def.keyType || !def.valueType || defOf(def.keyType).type !== 'string') return undefined;
+      if (defOf(def.valueType).type !== 'unknown') return undefined;
+      return (v) => {
+        if (typeof v !== 'object' || v === null) return undefined;
+        const proto: unknown = Object.getPrototypeOf(v);
+        if (proto !== Object.prototype && proto !== null) return undefined;
+        try {
+          return JSON.stringify(v);
+        } catch {
+          return undefined;
+        }
+      };
     }
     case 'array': {
       const item = def.element && compileFastWriter(def.element);

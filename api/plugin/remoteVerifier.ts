@@ -38,6 +38,7 @@ const CODES: ReadonlySet<string> = new Set([
   'NOT_FOUND',
   'EXPIRED',
   'REVOKED',
+  'ROTATED',
   'INSUFFICIENT_ROLE',
   'MALFORMED',
 ]);

@@ -1,7 +1,7 @@
-import type { ApiKeyState, Role } from '../../domain';
+import type { KeyMeta, KeyState, PreviousKey, Role } from '../../domain';
 
 /** A key's domain state once it exists (created, maybe revoked). */
-export type KeyState = Exclude<ApiKeyState, { status: 'absent' }>;
+export type { KeyState } from '../../domain';
 
 /**
  * One key as the read model answers it: what authentication and listings need, no secret.
@@ -17,7 +17,12 @@ export interface KeyView {
   readonly expire: number;
   readonly createdAt: number;
   readonly updatedAt: number;
-  readonly keyPrefix: string;
+  /** null for a key imported by its SHA-256 only. */
+  readonly keyPrefix: string | null;
+  readonly owner: string | null;
+  readonly meta: KeyMeta | null;
+  /** The key the last rotation replaced: `statusAt(view, now, 'previous')` says whether it still works. */
+  readonly previousKey: PreviousKey | null;
   /** Stream revision of the last event applied to this key. */
   readonly revision: number;
   /** Last successful verification seen by this instance (memory only). */
@@ -34,11 +39,14 @@ export function toView(state: KeyState, revision: number): KeyView {
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     keyPrefix: state.keyPrefix,
+    owner: state.owner,
+    meta: state.meta,
+    previousKey: state.previousKey,
     revision,
   };
 }
 
-/** Every key hash that authenticates as this key (the current one; more once rotation keeps a previous one). */
+/** Every key hash that names this key: the current one, and the one the last rotation replaced. */
 export function keyHashesOf(state: KeyState): string[] {
-  return [state.keyHash];
+  return state.previousKey ? [state.keyHash, state.previousKey.keyHash] : [state.keyHash];
 }

@@ -3,7 +3,8 @@ import { hashKey, isWellFormedKey } from '../../infrastructure/keys/keyFormat';
 import type { AuthReadModel } from './authReadModel';
 import type { KeyView } from './keyView';
 
-export type VerificationCode = 'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
+export type VerificationCode =
+  'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'ROTATED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
 
 export interface Verification {
   readonly code: VerificationCode;
@@ -11,24 +12,36 @@ export interface Verification {
   readonly view?: KeyView;
 }
 
-const STATUS_CODE = { active: 'VALID', expired: 'EXPIRED', revoked: 'REVOKED' } as const;
+const STATUS_CODE = { active: 'VALID', expired: 'EXPIRED', revoked: 'REVOKED', rotated: 'ROTATED' } as const;
+
+/** The longest string looked up (imported keys are at most this long). */
+export const MAX_KEY_LENGTH = 512;
 
 /**
  * The hot path: shape and checksum, SHA-256, one map lookup, status and roles.
- * The lookup is by digest, so no secret is compared directly.
+ * The lookup is by digest, so no secret is compared directly. Strings of any format are
+ * looked up (imported keys have none); only a string carrying the configured prefix must
+ * pass the checksum, so a mistyped issued key is refused without a lookup.
  */
 export class KeyVerifier {
+  private readonly issuedStart: string;
+
   constructor(
     private readonly readModel: AuthReadModel,
     private readonly keyPrefix: string,
-  ) {}
+  ) {
+    this.issuedStart = `${keyPrefix}_`;
+  }
 
   /** Every role in `requiredRoles` must be held. */
   verify(key: string, requiredRoles: readonly Role[] = [], nowMs = Date.now()): Verification {
-    if (!isWellFormedKey(key, this.keyPrefix)) return { code: 'MALFORMED' };
-    const view = this.readModel.findByHash(hashKey(key));
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) return { code: 'MALFORMED' };
+    if (key.startsWith(this.issuedStart) && !isWellFormedKey(key, this.keyPrefix)) return { code: 'MALFORMED' };
+    const keyHash = hashKey(key);
+    const view = this.readModel.findByHash(keyHash);
     if (!view) return { code: 'NOT_FOUND' };
-    const code = STATUS_CODE[statusAt(view, nowMs)];
+    const presented = view.previousKey?.keyHash === keyHash ? 'previous' : 'current';
+    const code = STATUS_CODE[statusAt(view, nowMs, presented)];
     if (code !== 'VALID') return { code, view };
     if (!requiredRoles.every((role) => view.roles.includes(role))) return { code: 'INSUFFICIENT_ROLE', view };
     view.lastUsedAt = nowMs;

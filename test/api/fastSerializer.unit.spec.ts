@@ -28,7 +28,9 @@ const summary = fc.record({
   is_active: fc.oneof(fc.boolean(), loose),
   status: fc.oneof(fc.constantFrom('active', 'expired', 'revoked'), loose),
   expire: fc.string(),
-  key_prefix: fc.string(),
+  key_prefix: fc.oneof(fc.string(), fc.constant(null)),
+  owner: fc.oneof(fc.string(), fc.constant(null), loose),
+  meta: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.constant(null), loose),
   created_at: fc.string(),
   updated_at: fc.string(),
   last_used_at: fc.oneof(fc.string(), fc.constant(null), loose),
@@ -36,11 +38,16 @@ const summary = fc.record({
 });
 const verification = fc.record({
   valid: fc.oneof(fc.boolean(), loose),
-  code: fc.oneof(fc.constantFrom('VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_ROLE', 'MALFORMED'), loose),
+  code: fc.oneof(
+    fc.constantFrom('VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'ROTATED', 'INSUFFICIENT_ROLE', 'MALFORMED'),
+    loose,
+  ),
   alias: fc.oneof(fc.string(), fc.constant(null), loose),
   name: fc.oneof(fc.string(), fc.constant(null)),
   roles: fc.oneof(fc.array(role), fc.constant(null), loose),
   expire: fc.oneof(fc.string(), fc.constant(null)),
+  owner: fc.oneof(fc.string(), fc.constant(null), loose),
+  meta: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.constant(null), loose),
   key: fc.string(),
 });
 
@@ -72,8 +79,20 @@ describe('compiled response writers', () => {
 
   it('drops unknown fields, as zod strips them: a key never leaks through an extra property', () => {
     const write = compileFastWriter(verifyResponse)!;
-    const text = write({ valid: true, code: 'VALID', alias: 'a', name: 'n', roles: [], expire: 'x', key: 'ak_secret' });
-    expect(text).toBe('{"valid":true,"code":"VALID","alias":"a","name":"n","roles":[],"expire":"x"}');
+    const text = write({
+      valid: true,
+      code: 'VALID',
+      alias: 'a',
+      name: 'n',
+      roles: [],
+      expire: 'x',
+      owner: null,
+      meta: { t: 1 },
+      key: 'ak_secret',
+    });
+    expect(text).toBe(
+      '{"valid":true,"code":"VALID","alias":"a","name":"n","roles":[],"expire":"x","owner":null,"meta":{"t":1}}',
+    );
   });
 
   it('refuses schemas with checks or transforms (zod serializes those)', () => {

@@ -94,8 +94,8 @@ describe('GET /metrics', () => {
     await t.app.inject({ method: 'POST', url: '/api/apikey', payload: { alias: 'b', name: 'B' } }); // 401: no command
     const key: string = created.json().key;
     await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key } });
-    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'nope' } });
-    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'nope' } });
+    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'ak_nope' } });
+    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'ak_nope' } });
     await t.app.inject({ method: 'DELETE', url: `/api/apikey/${key}`, headers: admin });
     await t.app.inject({ method: 'DELETE', url: `/api/apikey/${key}`, headers: admin });
 
@@ -126,7 +126,7 @@ describe('GET /metrics', () => {
     t = await startTestApp();
     const other = await startTestApp();
     try {
-      await other.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'x' } });
+      await other.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'ak_x' } });
       const mine = (await t.app.inject({ url: '/metrics' })).body;
       const theirs = (await other.app.inject({ url: '/metrics' })).body;
       expect(mine).not.toContain('keyledger_verifications_total{code="MALFORMED"}');

@@ -206,7 +206,7 @@ describe('crash (SIGKILL mid-burst, restart on the same data)', () => {
           if (s.lost || s.status === undefined || s.status >= 300) continue;
           const event = byRequest.get(s.id);
           const expectedType =
-            s.kind === 'revoke' ? 'ApiKeyRevoked.v1' : s.status === 201 ? 'ApiKeyCreated.v1' : 'ApiKeyRenewed.v1';
+            s.kind === 'revoke' ? 'ApiKeyRevoked.v1' : s.status === 201 ? 'ApiKeyCreated.v2' : 'ApiKeyRenewed.v2';
           if (!event) {
             problems.push(`${s.id} (${s.kind} ${s.alias}, answered ${s.status}) is not in the log`);
             continue;

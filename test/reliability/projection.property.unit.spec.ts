@@ -92,20 +92,23 @@ function buildLog(ops: Op[], gaps: number[]): RecordedEvent[] {
     try {
       const ctx = {
         now: new Date(now),
-        ttlMs: 15 * 86_400_000,
-        issueKey: () => {
-          keyCounter++;
-          // Real SHA-256 digests, so the model's digest index (not its odd-hash fallback) is used.
-          return {
-            keyHash: hashKey(`key-${keyCounter}`),
-            keyPrefix: `ak_${keyCounter}`,
-            sealedKey: `sealed-${keyCounter}`,
-          };
-        },
+        defaultTtlSeconds: 15 * 86_400,
+        maxTtlSeconds: 365 * 86_400,
+      };
+      keyCounter++;
+      // Real SHA-256 digests, so the model's digest index (not its odd-hash fallback) is used.
+      const candidate = {
+        keyHash: hashKey(`key-${keyCounter}`),
+        keyPrefix: `ak_${keyCounter}`,
+        sealedKey: `sealed-${keyCounter}`,
       };
       events =
         op.kind === 'create'
-          ? decide({ type: 'CreateOrRenewKey', data: { alias: op.alias, name: op.name, roles: op.roles } }, state, ctx)
+          ? decide(
+              { type: 'CreateOrRenewKey', data: { alias: op.alias, name: op.name, roles: op.roles, candidate } },
+              state,
+              ctx,
+            )
           : decide(
               {
                 type: 'RevokeKey',
