@@ -64,14 +64,13 @@ export async function buildMessage(
   if (typeof alias !== 'string') return undefined;
   const state = await keyStateAt(store, alias, recorded.position);
   if (state.status === 'absent') return undefined;
-  const details = state as { owner?: string | null; keyPrefix?: string | null };
   const data = {
     alias: state.alias,
     name: state.name,
     roles: state.roles,
-    owner: details.owner ?? null,
+    owner: state.owner,
     expire: new Date(state.expire).toISOString(),
-    key_prefix: details.keyPrefix ?? null,
+    key_prefix: state.keyPrefix,
     actor: recorded.metadata.actor,
     request_id: recorded.metadata.requestId,
     position: recorded.position.toString(),

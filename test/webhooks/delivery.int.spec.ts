@@ -44,36 +44,40 @@ describe('webhook delivery to a real receiver', () => {
     await receiver.stop();
   });
 
-  it('delivers a key created, renewed and revoked as three signed deliveries, in order', async () => {
+  it('delivers a key created, rotated and revoked as three signed deliveries, in order', async () => {
     t = await startTestApp({ env: FAST_RETRIES });
     const { secret } = await register();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     const { key } = await createKey('billing');
-    await createKey('billing');
-    await revoke(key);
+    const rotated = await t.app.inject({ method: 'POST', url: '/api/apikey/billing/rotate', headers: auth() });
+    expect(rotated.statusCode).toBe(200);
+    const newKey = rotated.json().key as string;
+    await revoke(newKey);
 
     await waitFor(() => receiver.received.length >= 3, 'three deliveries');
     const deliveries = receiver.verified(secret);
-    expect(deliveries.map((d) => d.type)).toEqual(['key.created', 'key.renewed', 'key.revoked']);
-    for (const d of deliveries) {
+    expect(deliveries.map((d) => d.type)).toEqual(['key.created', 'key.rotated', 'key.revoked']);
+    const prefixes = [key.slice(0, 8), newKey.slice(0, 8), newKey.slice(0, 8)];
+    deliveries.forEach((d, i) => {
       expect(d.data).toEqual({
         alias: 'billing',
         name: 'billing',
         roles: ['user'],
         owner: null,
         expire: expect.any(String),
-        key_prefix: key.slice(0, 8),
+        key_prefix: prefixes[i],
         actor: 'root-admin',
         request_id: expect.any(String),
         position: expect.stringMatching(/^\d+$/),
       });
       expect(Number.isFinite(Date.parse(d.timestamp))).toBe(true);
-    }
+    });
     const positions = deliveries.map((d) => BigInt(d.data['position'] as string));
     expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
     expect(new Set(deliveries.map((d) => d.id)).size).toBe(3);
     for (const r of receiver.received) {
       expect(r.body).not.toContain(key);
+      expect(r.body).not.toContain(newKey);
       expect(r.headers['webhook-signature']).toMatch(/^v1,/);
     }
     // A wrong secret does not verify.
