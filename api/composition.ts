@@ -13,6 +13,8 @@ import { ProjectionRunner } from '../projections/readModel/projectionRunner';
 import { ReadModelSnapshots } from '../projections/readModel/snapshot';
 import { KeyVerifier } from '../projections/readModel/verifier';
 import { openWebhooks, type Webhooks } from './webhookComposition';
+import { LeakService } from '../infrastructure/leaks/leakCommands';
+import { loadReportKeys, type ReportKey } from '../infrastructure/leaks/leakReportKeys';
 
 export interface Keyledger {
   config: Config;
@@ -24,6 +26,9 @@ export interface Keyledger {
   keys: KeyService;
   verifier: KeyVerifier;
   webhooks: Webhooks;
+  leaks: LeakService;
+  /** Keys a secret-scanning report may be signed with (LEAK_REPORT_PUBLIC_KEYS); none: every report is refused. */
+  leakReportKeys: ReportKey[];
   close(): Promise<void>;
 }
 
@@ -50,6 +55,12 @@ export async function openKeyledger(
     deliverWebhooks?: boolean;
   } = {},
 ): Promise<Keyledger> {
+  let leakReportKeys: ReportKey[] = [];
+  try {
+    if (config.LEAK_REPORT_PUBLIC_KEYS) leakReportKeys = loadReportKeys(config.LEAK_REPORT_PUBLIC_KEYS);
+  } catch (error) {
+    throw new Error(`LEAK_REPORT_PUBLIC_KEYS: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const store = options.store ?? (await openStore(config, logger));
   let malformed = 0;
   listenForMalformedEvents((recorded) => {
@@ -122,6 +133,8 @@ export async function openKeyledger(
     keys,
     verifier: new KeyVerifier(readModel, config.APIKEY_PREFIX),
     webhooks,
+    leaks: new LeakService(keys, { autoRevoke: config.LEAK_AUTO_REVOKE }),
+    leakReportKeys,
     async close() {
       await webhooks.stop();
       await projection.stop();

@@ -20,6 +20,8 @@ import { auditRoutes } from './routes/audit';
 import { operationsRoutes } from './routes/operations';
 import { verifyRoutes } from './routes/verify';
 import { webhookRoutes } from './routes/webhooks';
+import { leakReportRoutes } from './routes/leakReports';
+import { revokeLeakedRoutes } from './routes/revokeLeaked';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const VERIFY_URL = '/api/apikey/verify';
@@ -102,5 +104,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await app.register(verifyRoutes, { ledger, metrics, limiter });
   await app.register(operationsRoutes, { ledger, metrics });
   await app.register(webhookRoutes, { ledger, metrics });
+  await app.register(leakReportRoutes, { ledger });
+  await app.register(revokeLeakedRoutes, { ledger });
   return app;
 }
