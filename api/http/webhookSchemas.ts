@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks';
+import { WEBHOOK_EVENTS_MESSAGE, WEBHOOK_EVENT_TYPES } from '../../domain/webhooks';
 import type { WebhookEntry } from '../../infrastructure/webhooks/dispatcher';
 import type { DeliveryRecord } from '../../infrastructure/webhooks/deliveryLog';
 
@@ -8,13 +8,13 @@ const eventType = z.enum(WEBHOOK_EVENT_TYPES);
 
 export const webhookBody = z.object({
   url: z
-    .string()
+    .string({ error: (issue) => (issue.input === undefined ? 'url is required' : 'url must be a string') })
     .meta({ description: 'http(s) URL receiving the signed POSTs', example: 'https://siem.example.com/hooks' }),
   events: z
-    .array(z.string())
+    .array(z.string(), { error: WEBHOOK_EVENTS_MESSAGE })
     .optional()
     .meta({ description: `Subset of ${WEBHOOK_EVENT_TYPES.join(', ')}; default all` }),
-  description: z.string().optional(),
+  description: z.string({ error: 'description must be a string' }).optional(),
 });
 
 export const webhookParams = z.object({ id: z.string().min(1).max(64) });
