@@ -1,9 +1,18 @@
 import { buildApp } from './http/app';
 import { openKeyledger } from './composition';
-import { ConfigError, loadConfig } from '../infrastructure/config';
+import { ConfigError, loadConfig, type Config } from '../infrastructure/config';
 import { createLogger } from './http/logger';
 
 const STARTUP_CATCH_UP_MS = 60_000;
+const FIRST_ADMIN_KEY = 'npm run apikey -- create --alias root --name "Root admin" --roles admin';
+
+/** The exact command that mints the first admin key on the store this service uses. */
+function firstKeyCommand(config: Config): string {
+  if (config.EVENTSTORE_CONNECTION_STRING)
+    return `${FIRST_ADMIN_KEY} (with this service's EVENTSTORE_CONNECTION_STRING and KEY_SEAL_SECRET)`;
+  if (config.DATA_DIR === './data') return FIRST_ADMIN_KEY;
+  return `DATA_DIR='${config.DATA_DIR.replace(/'/g, `'\\''`)}' ${FIRST_ADMIN_KEY}`;
+}
 /** A request still running after this long does not hold the process forever. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -57,6 +66,8 @@ async function main(): Promise<void> {
     },
     'keyledger ready',
   );
+  if (ledger.readModel.size === 0)
+    logger.info(`no keys yet: mint the first admin key with: ${firstKeyCommand(config)}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,28 +1,27 @@
+#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { InvalidCommandError, KeyNotFoundError, normalizeRoles } from '../../domain';
-import { ConfigError, loadConfig } from '../../infrastructure/config';
-import { openKeyledger, type Keyledger } from '../composition';
-import { createLogger } from '../http/logger';
-import { presentCreated, presentSummary } from '../http/presenters';
-import { randomUUID } from 'node:crypto';
-import { AUDIT_USAGE, auditCommand } from './audit';
-import { table } from './table';
+import type { Keyledger } from '../composition';
+import { commandHelp, COMMON_OPTIONS, positionalBounds, type CliCommand, type CliIo } from './command';
+import { COMMANDS } from './commands';
+import { describeFailure, EXIT, UsageError } from './errors';
+import { npmHint, optionsTakenByNpm } from './npmHint';
+import { readSecret } from './readSecret';
 
-const USAGE = `Usage: npm run apikey -- <command> [options]
+export type { CliIo } from './command';
+
+const OVERVIEW = `Usage: keyledger <command> [options]
+       npm run apikey -- <command> [options]     (from a checkout; note the "--")
 
 Commands:
-  create --alias A --name N [--roles admin,user] [--json]   create a key, or renew the alias's key
-  revoke --key K [--json]                                     revoke a key
-  list [--json]                                               list keys, newest first
-${AUDIT_USAGE}
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
 
-The CLI uses the same store as the server (DATA_DIR, or EVENTSTORE_CONNECTION_STRING).`;
+Run "keyledger <command> --help" for a command's options. --json prints JSON, errors included.
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+Exit codes: 0 success; 1 refused (not found, invalid input, bad configuration) or could not complete;
+2 usage error (unknown command or option, missing value, stray argument).
+The CLI works on the same store as the server: DATA_DIR, or EVENTSTORE_CONNECTION_STRING.`;
 
 function osUser(): string {
   try {
@@ -32,103 +31,85 @@ function osUser(): string {
   }
 }
 
-async function runCommand(ledger: Keyledger, command: string, args: string[], io: CliIo): Promise<number> {
-  const origin = { actor: `cli:${osUser()}`, requestId: randomUUID() };
-  switch (command) {
-    case 'create': {
-      const { values } = parseArgs({
-        args,
-        options: {
-          alias: { type: 'string' },
-          name: { type: 'string' },
-          roles: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      });
-      const roles =
-        values.roles === undefined
-          ? []
-          : values.roles
-              .split(',')
-              .map((r) => r.trim())
-              .filter(Boolean);
-      const outcome = await ledger.keys.createOrRenew(
-        { alias: values.alias ?? '', name: values.name ?? '', roles: normalizeRoles(roles) },
-        origin,
-      );
-      const body = presentCreated(outcome);
-      if (values.json) io.out(JSON.stringify(body, null, 2));
-      else {
-        io.out(
-          `${outcome.renewed ? 'Renewed' : 'Created'} API key "${body.alias}" (${body.name}; roles: ${body.roles.join(', ') || 'none'}; expires ${body.expire}).`,
-        );
-        io.out('Key (shown once, store it now):');
-        io.out(body.key ?? '(not known: this key was imported by its SHA-256)');
-      }
-      return 0;
-    }
-    case 'revoke': {
-      const { values } = parseArgs({
-        args,
-        options: { key: { type: 'string' }, json: { type: 'boolean', default: false } },
-      });
-      if (!values.key) throw new InvalidCommandError('--key is required');
-      await ledger.keys.revoke(values.key, origin);
-      const message = 'API key revoked successfully';
-      io.out(values.json ? JSON.stringify({ message }) : message);
-      return 0;
-    }
-    case 'list': {
-      const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
-      const now = Date.now();
-      const keys = ledger.readModel.list().map((v) => presentSummary(v, now));
-      if (values.json) io.out(JSON.stringify(keys, null, 2));
-      else if (keys.length === 0) io.out('No keys.');
-      else
-        io.out(
-          table([
-            ['ALIAS', 'NAME', 'ROLES', 'STATUS', 'EXPIRE', 'PREFIX'],
-            ...keys.map((k) => [k.alias, k.name, k.roles.join(',') || '-', k.status, k.expire, k.key_prefix ?? '-']),
-          ]),
-        );
-      return 0;
-    }
-    default: {
-      const audit = auditCommand(command);
-      if (audit) return audit(ledger, args, io);
-      io.err(USAGE);
-      return 2;
-    }
+async function openLedger(env: NodeJS.ProcessEnv): Promise<Keyledger> {
+  // Loaded on demand, so that help and usage errors answer without opening any store.
+  const { loadConfig } = await import('../../infrastructure/config');
+  const { openKeyledger } = await import('../composition');
+  const { createLogger } = await import('../http/logger');
+  const ledger = await openKeyledger(
+    loadConfig(env),
+    createLogger(env.LOG_LEVEL_CLI ?? 'warn', process.stderr as never),
+    { deliverWebhooks: false },
+  );
+  try {
+    await ledger.projection.catchUp(60_000);
+  } catch (error) {
+    await ledger.close();
+    throw error;
+  }
+  return ledger;
+}
+
+function parse(command: CliCommand, args: string[]) {
+  const options = Object.fromEntries(
+    Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([name, spec]) => [
+      name,
+      name === 'help' ? { type: spec.type, short: 'h' } : { type: spec.type },
+    ]),
+  );
+  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  const [required, most] = positionalBounds(command);
+  const stray = parsed.positionals[most];
+  if (stray !== undefined) throw new UsageError(`unexpected argument '${stray}'`, command.name);
+  if (parsed.positionals.length < required && !parsed.values.help)
+    throw new UsageError(`${command.name} needs ${command.args}`, command.name);
+  return parsed;
+}
+
+async function runCommand(command: CliCommand, args: string[], io: CliIo, env: NodeJS.ProcessEnv, json: boolean) {
+  const taken = optionsTakenByNpm(command, env);
+  if (taken.length > 0) throw new UsageError(npmHint(command, taken), command.name);
+  const parsed = parse(command, args);
+  if (parsed.values.help) {
+    io.out(commandHelp(command));
+    return EXIT.OK;
+  }
+  let ledger: Promise<Keyledger> | undefined;
+  try {
+    return await command.run(
+      {
+        io,
+        json,
+        ledger: () => (ledger ??= openLedger(env)),
+        origin: { actor: `cli:${osUser()}`, requestId: randomUUID() },
+      },
+      parsed,
+    );
+  } finally {
+    if (ledger) await ledger.then((l) => l.close()).catch(() => undefined);
   }
 }
 
 export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [command, ...args] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    io.out(USAGE);
-    return command ? 0 : 2;
-  }
-  if (!['create', 'revoke', 'list'].includes(command) && !auditCommand(command)) {
-    io.err(`unknown command: ${command}\n\n${USAGE}`);
-    return 2;
-  }
-  let ledger: Keyledger | undefined;
+  const json = argv.includes('--json');
+  const [name, ...args] = argv;
+  const command = COMMANDS.find((c) => c.name === name);
   try {
-    const config = loadConfig(env);
-    ledger = await openKeyledger(config, createLogger(env.LOG_LEVEL_CLI ?? 'warn', process.stderr as never), {
-      deliverWebhooks: false,
-    });
-    await ledger.projection.catchUp(60_000);
-    return await runCommand(ledger, command, args, io);
+    if (name === undefined) throw new UsageError('no command given');
+    if (['help', '--help', '-h'].includes(name)) {
+      const about = COMMANDS.find((c) => c.name === args[0]);
+      io.out(about ? commandHelp(about) : OVERVIEW);
+      return EXIT.OK;
+    }
+    if (!command) throw new UsageError(`unknown command '${name}'`);
+    return await runCommand(command, args, io, env, json);
   } catch (error) {
-    if (error instanceof KeyNotFoundError) io.err('API key not found');
-    else if (error instanceof InvalidCommandError || error instanceof ConfigError) io.err(error.message);
-    else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-      io.err(`${error.message}\n\n${USAGE}`);
-    else io.err(`error: ${error instanceof Error ? error.name : 'unknown'}: could not complete the command`);
-    return 1;
-  } finally {
-    await ledger?.close();
+    const { code, message } = describeFailure(error);
+    if (json) io.err(JSON.stringify({ error: message }));
+    else if (code !== EXIT.USAGE) io.err(message);
+    else if (command) io.err(`${message}\nRun "keyledger ${command.name} --help" for its options.`);
+    else io.err(`${message}\n\n${OVERVIEW}`);
+    return code;
   }
 }
 
@@ -136,5 +117,8 @@ if (require.main === module) {
   runCli(process.argv.slice(2), {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
-  }).then((code) => process.exit(code));
+    readSecret,
+  }).then((code) => {
+    process.exit(code);
+  });
 }

@@ -1,9 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { Role } from '../../domain';
 import type { KeyView } from '../../projections/readModel/keyView';
-import type { KeyVerifier, VerificationCode } from '../../projections/readModel/verifier';
+import type { KeyVerifier } from '../../projections/readModel/verifier';
+import { challenge, presentedKey, UNAUTHORIZED } from '../plugin/credentials';
 import { HttpError } from './httpErrors';
 import type { FailureLimiter } from './rateLimit';
+
+export { challenge, presentedKey, UNAUTHORIZED };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,30 +17,6 @@ declare module 'fastify' {
     /** Failed key presentations per client address, shared with /api/apikey/verify (see buildApp). */
     authFailures?: FailureLimiter;
   }
-}
-
-/** `Authorization: Bearer <key>` first, then `X-API-Key: <key>`. */
-export function presentedKey(request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization;
-  if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match) return match[1];
-  }
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header.trim()) return header.trim();
-  return undefined;
-}
-
-export const UNAUTHORIZED: Partial<Record<VerificationCode, string>> = {
-  MALFORMED: 'invalid API key',
-  NOT_FOUND: 'invalid API key',
-  EXPIRED: 'API key expired',
-  REVOKED: 'API key revoked',
-  ROTATED: 'API key rotated',
-};
-
-export function challenge(error?: string): Record<string, string> {
-  return { 'www-authenticate': `Bearer realm="keyledger"${error ? `, error="${error}"` : ''}` };
 }
 
 /**

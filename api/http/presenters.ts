@@ -2,7 +2,6 @@ import type { KeyState } from '../../domain';
 import { statusAt } from '../../domain';
 import type { CreateOrRenewOutcome, RotateOutcome } from '../../infrastructure/commands/keyCommands';
 import type { KeyView } from '../../projections/readModel/keyView';
-import type { Verification } from '../../projections/readModel/verifier';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -56,15 +55,4 @@ export function presentSummary(view: KeyView, nowMs: number) {
 }
 
 /** The verification answer, shared by POST /api/apikey/verify and the Fastify plugin's local mode. */
-export function presentVerification({ code, view }: Verification) {
-  return {
-    valid: code === 'VALID',
-    code,
-    alias: view?.alias ?? null,
-    name: view?.name ?? null,
-    roles: view?.roles ?? null,
-    expire: view ? iso(view.expire) : null,
-    owner: view?.owner ?? null,
-    meta: view?.meta ?? null,
-  };
-}
+export { toVerifyAnswer as presentVerification } from '../plugin/verifyAnswer';

@@ -1,16 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Role } from '../../domain';
-import type { VerificationCode } from '../../projections/readModel/verifier';
-
-/** The answer of POST /api/apikey/verify. */
-export interface VerifyAnswer {
-  valid: boolean;
-  code: VerificationCode;
-  alias: string | null;
-  name: string | null;
-  roles: Role[] | null;
-  expire: string | null;
-}
+import { isMalformedKey } from '../../infrastructure/keys/keyFormat';
+import type { Role, VerifyAnswer } from './verifyAnswer';
 
 /** Why the service could not answer; callers must then refuse (fail closed). */
 export class VerifierUnavailableError extends Error {
@@ -26,6 +16,8 @@ export class VerifierUnavailableError extends Error {
 
 export interface RemoteVerifierOptions {
   verifyUrl: string;
+  /** The service's APIKEY_PREFIX (default `ak`): a key with that prefix but a bad checksum, an empty key or one over 512 characters is refused here. */
+  keyPrefix?: string;
   /** How long an answer is reused; capped at MAX_CACHE_TTL_MS so a revocation takes effect within seconds. */
   cacheTtlMs?: number;
   timeoutMs?: number;
@@ -43,6 +35,17 @@ const CODES: ReadonlySet<string> = new Set([
   'MALFORMED',
 ]);
 
+const MALFORMED: Readonly<VerifyAnswer> = Object.freeze({
+  valid: false,
+  code: 'MALFORMED',
+  alias: null,
+  name: null,
+  roles: null,
+  expire: null,
+  owner: null,
+  meta: null,
+});
+
 function isAnswer(body: unknown): body is VerifyAnswer {
   const b = body as Partial<VerifyAnswer> | null;
   return typeof b === 'object' && b !== null && typeof b.valid === 'boolean' && CODES.has(String(b.code));
@@ -50,21 +53,27 @@ function isAnswer(body: unknown): body is VerifyAnswer {
 
 /**
  * Asks a keyledger service, with a small in-memory cache keyed by the key's digest
- * (the plaintext is never kept). Any failure to get a well-formed answer throws.
+ * (the plaintext is never kept). A key of the wrong shape or checksum is refused locally,
+ * so garbage never costs a call (nor counts against the caller's address at the service).
+ * Any failure to get a well-formed answer throws.
  */
 export class RemoteVerifier {
   private readonly cache = new Map<string, { answer: VerifyAnswer; until: number }>();
   private readonly ttlMs: number;
   private readonly timeoutMs: number;
   private readonly maxEntries: number;
+  private readonly keyPrefix: string;
 
   constructor(private readonly options: RemoteVerifierOptions) {
     this.ttlMs = Math.min(Math.max(options.cacheTtlMs ?? 2_000, 0), MAX_CACHE_TTL_MS);
     this.timeoutMs = options.timeoutMs ?? 2_000;
     this.maxEntries = options.maxEntries ?? 10_000;
+    this.keyPrefix = options.keyPrefix ?? 'ak';
   }
 
-  async verify(key: string, roles: readonly Role[]): Promise<VerifyAnswer> {
+  /** `clientIp`: the end client's address, sent as `client_ip` so that the service limits failures per end client. */
+  async verify(key: string, roles: readonly Role[] = [], clientIp?: string): Promise<VerifyAnswer> {
+    if (isMalformedKey(key, this.keyPrefix)) return MALFORMED;
     const id = `${createHash('sha256').update(key).digest('base64url')}|${[...roles].sort().join(',')}`;
     const now = Date.now();
     const hit = this.cache.get(id);
@@ -75,7 +84,7 @@ export class RemoteVerifier {
       response = await fetch(this.options.verifyUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ key, roles }),
+        body: JSON.stringify(clientIp ? { key, roles, client_ip: clientIp } : { key, roles }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch {

@@ -1,18 +1,12 @@
 import { evolve, initialState } from '../../domain';
 import { apiKeyCodec, aliasOfStream } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { RecordedEvent } from '../../infrastructure/eventStore/port';
-import { keyHashesOf, toView, type KeyState, type KeyView } from './keyView';
-
-/** One key in the model: its folded state (to apply the next event) and the view derived from it. */
-export interface KeyEntry {
-  state: KeyState;
-  view: KeyView;
-}
+import { keyHashesOf, toView, type KeyView } from './keyView';
 
 /**
- * The authentication read model: key hash -> key, and alias -> key, in memory.
- * Each key event is upcast by the one codec and folded with the domain's own `evolve`;
- * the view is derived from the folded state. Applying is idempotent (an event at or before
+ * The authentication read model: key hash -> alias -> key view, in memory.
+ * Each key event is upcast by the one codec and folded with the domain's own `evolve`; the
+ * view is the folded state and its revision. Applying is idempotent (an event at or before
  * the checkpoint, or at or before the key's revision, changes nothing), so the model can be
  * replayed from any point and rebuilt from the log.
  */
@@ -20,7 +14,7 @@ export class AuthReadModel {
   private position = 0n;
   /** Events that changed the model so far (snapshots are written when enough did). */
   changes = 0;
-  private readonly byAlias = new Map<string, KeyEntry>();
+  private readonly byAlias = new Map<string, KeyView>();
   private readonly aliasByHash = new Map<string, string>();
 
   get checkpoint(): bigint {
@@ -38,17 +32,16 @@ export class AuthReadModel {
 
   findByHash(keyHash: string): KeyView | undefined {
     const alias = this.aliasByHash.get(keyHash);
-    return alias === undefined ? undefined : this.byAlias.get(alias)?.view;
+    return alias === undefined ? undefined : this.byAlias.get(alias);
   }
 
   findByAlias(alias: string): KeyView | undefined {
-    return this.byAlias.get(alias)?.view;
+    return this.byAlias.get(alias);
   }
 
   /** Newest first. */
   list(): KeyView[] {
-    const views = Array.from(this.byAlias.values(), (e) => e.view);
-    return views.sort((a, b) => b.createdAt - a.createdAt || (a.alias < b.alias ? -1 : 1));
+    return Array.from(this.byAlias.values()).sort((a, b) => b.createdAt - a.createdAt || (a.alias < b.alias ? -1 : 1));
   }
 
   /** Returns true when the event changed the model. */
@@ -60,10 +53,10 @@ export class AuthReadModel {
     const alias = aliasOfStream(recorded.streamName);
     const revision = Number(recorded.revision);
     const before = this.byAlias.get(alias);
-    if (before && revision <= before.view.revision) return false;
-    const state = evolve(before?.state ?? initialState(), event);
+    if (before && revision <= before.revision) return false;
+    const state = evolve(before ?? initialState(), event);
     if (state.status === 'absent') return false;
-    this.put(alias, { state, view: toView(state, revision) }, before);
+    this.put(alias, toView(state, revision, before?.lastUsedAt), before);
     this.changes++;
     return true;
   }
@@ -75,25 +68,22 @@ export class AuthReadModel {
     this.aliasByHash.clear();
   }
 
-  /** Every key with the revision it was folded to: what a snapshot keeps. */
-  entries(): IterableIterator<[string, KeyEntry]> {
+  /** Every key by alias: what a snapshot keeps. */
+  entries(): IterableIterator<[string, KeyView]> {
     return this.byAlias.entries();
   }
 
   /** A model holding these keys at this checkpoint (from a snapshot). */
-  static restore(checkpoint: bigint, keys: Iterable<readonly [string, KeyState, number]>): AuthReadModel {
+  static restore(checkpoint: bigint, keys: Iterable<readonly [string, KeyView]>): AuthReadModel {
     const model = new AuthReadModel();
     model.position = checkpoint;
-    for (const [alias, state, revision] of keys) model.put(alias, { state, view: toView(state, revision) }, undefined);
+    for (const [alias, view] of keys) model.put(alias, view, undefined);
     return model;
   }
 
-  private put(alias: string, entry: KeyEntry, before: KeyEntry | undefined): void {
-    if (before) {
-      entry.view.lastUsedAt = before.view.lastUsedAt;
-      for (const hash of keyHashesOf(before.state)) this.aliasByHash.delete(hash);
-    }
-    this.byAlias.set(alias, entry);
-    for (const hash of keyHashesOf(entry.state)) this.aliasByHash.set(hash, alias);
+  private put(alias: string, view: KeyView, before: KeyView | undefined): void {
+    if (before) for (const hash of keyHashesOf(before)) this.aliasByHash.delete(hash);
+    this.byAlias.set(alias, view);
+    for (const hash of keyHashesOf(view)) this.aliasByHash.set(hash, alias);
   }
 }

@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { EventStore } from '../../infrastructure/eventStore/port';
 import { AuthReadModel } from './authReadModel';
-import type { KeyState } from './keyView';
+import type { KeyView } from './keyView';
+import { fromColumns, toColumns, type Columns } from './snapshotColumns';
 
 /**
  * The auth read model persisted with its checkpoint, so that a restart loads it and
@@ -21,8 +22,11 @@ import type { KeyState } from './keyView';
 
 export const SNAPSHOT_FILE = 'read-model.snapshot';
 export const SNAPSHOT_FORMAT = 'keyledger.auth-read-model';
-/** 3: node:v8 body behind an HMAC; older files are ignored and the log replayed. */
-export const SNAPSHOT_VERSION = 3;
+/**
+ * 3: node:v8 body behind an HMAC; 4: views carry owner, meta and the rotated-out key.
+ * Older files are ignored and the log replayed.
+ */
+export const SNAPSHOT_VERSION = 4;
 const MAC_BYTES = 32;
 
 export interface SnapshotLogger {
@@ -35,7 +39,9 @@ interface Body {
   version: number;
   store: string;
   checkpoint: bigint;
-  keys: Array<[alias: string, state: KeyState, revision: number]>;
+  aliases: string[];
+  /** The key views, as columns (see snapshotColumns.ts). */
+  views: Columns;
 }
 
 export function snapshotMacKey(sealSecret: string): Buffer {
@@ -61,8 +67,15 @@ export function encodeSnapshot(model: AuthReadModel, identity: string, macKey: B
     version: SNAPSHOT_VERSION,
     store: identity,
     checkpoint: model.checkpoint,
-    keys: Array.from(model.entries(), ([alias, e]) => [alias, e.state, e.view.revision]),
+    aliases: [],
+    views: {},
   };
+  const views: Array<Omit<KeyView, 'lastUsedAt'>> = [];
+  for (const [alias, { lastUsedAt: _memoryOnly, ...view }] of model.entries()) {
+    body.aliases.push(alias);
+    views.push(view);
+  }
+  body.views = toColumns(views);
   const bytes = serialize(body);
   return Buffer.concat([createHmac('sha256', macKey).update(bytes).digest(), bytes]);
 }
@@ -77,8 +90,12 @@ export function decodeSnapshot(file: Buffer, identity: string, macKey: Buffer): 
   if (body?.format !== SNAPSHOT_FORMAT) throw new Error('not a read-model snapshot');
   if (body.version !== SNAPSHOT_VERSION) throw new Error(`version ${body.version}, expected ${SNAPSHOT_VERSION}`);
   if (body.store !== identity) throw new Error('snapshot of another store');
-  if (typeof body.checkpoint !== 'bigint' || !Array.isArray(body.keys)) throw new Error('bad shape');
-  return AuthReadModel.restore(body.checkpoint, body.keys);
+  if (typeof body.checkpoint !== 'bigint' || !Array.isArray(body.aliases)) throw new Error('bad shape');
+  const views = fromColumns<KeyView>(body.views, body.aliases.length);
+  return AuthReadModel.restore(
+    body.checkpoint,
+    views.map((view, i) => [body.aliases[i]!, view] as const),
+  );
 }
 
 export interface SnapshotStoreOptions {

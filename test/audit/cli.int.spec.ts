@@ -41,7 +41,7 @@ describe('apikey CLI: history and audit', () => {
     const missing = await cli(['history', 'nobody'], env);
     expect(missing.code).toBe(1);
     expect(missing.err).toBe('API key not found');
-    expect((await cli(['history'], env)).code).toBe(1);
+    expect((await cli(['history'], env)).code).toBe(2);
   });
 
   it('audit filters and pages like the API, table by default, --json on request', async () => {
@@ -78,6 +78,6 @@ describe('apikey CLI: history and audit', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('since must be an ISO-8601 date-time');
     expect((await cli(['audit', '--limit', '0'], env)).err).toContain('limit must be an integer between 1 and 500');
-    expect((await cli(['audit', '--bogus'], env)).code).toBe(1);
+    expect((await cli(['audit', '--bogus'], env)).code).toBe(2);
   });
 });

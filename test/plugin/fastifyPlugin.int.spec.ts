@@ -4,18 +4,21 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keyledgerAuth } from '../../api/plugin/fastifyPlugin';
+import { generateKey } from '../../infrastructure/keys/keyFormat';
 import { startTestApp, type TestApp } from '../support/testApp';
 import { sampleApp } from './sampleApp';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-describe.each(['local', 'remote'] as const)('keyledgerAuth (%s read model)', (mode) => {
+describe.each(['verifier', 'readModel', 'remote'] as const)('keyledgerAuth (%s mode)', (mode) => {
   let t: TestApp;
   let app: FastifyInstance;
   beforeAll(async () => {
     t = await startTestApp();
-    if (mode === 'local') {
+    if (mode === 'verifier') {
       app = await sampleApp({ verifier: t.ledger.verifier });
+    } else if (mode === 'readModel') {
+      app = await sampleApp({ readModel: t.ledger.readModel, keyPrefix: t.ledger.config.APIKEY_PREFIX });
     } else {
       const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
       // No cache, so that the revocation below is seen at once.
@@ -77,6 +80,7 @@ describe.each(['local', 'remote'] as const)('keyledgerAuth (%s read model)', (mo
 describe('keyledgerAuth remote mode: cache and failing closed', () => {
   let stub: Server;
   let calls = 0;
+  let lastBody: Record<string, unknown> = {};
   let answer: { status: number; body: unknown } = { status: 200, body: {} };
   let verifyUrl: string;
   const valid = {
@@ -87,13 +91,15 @@ describe('keyledgerAuth remote mode: cache and failing closed', () => {
     roles: ['admin'],
     expire: new Date(Date.now() + 86_400_000).toISOString(),
   };
-  const key = 'ak_0123456789abcdefghijklmnopqrstuv012345';
+  const key = generateKey('ak');
 
   beforeAll(async () => {
     stub = createServer((req, res) => {
       calls++;
-      req.resume();
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
+        lastBody = JSON.parse(body) as Record<string, unknown>;
         res.writeHead(answer.status, { 'content-type': 'application/json', 'retry-after': '7' });
         res.end(JSON.stringify(answer.body));
       });
@@ -107,6 +113,35 @@ describe('keyledgerAuth remote mode: cache and failing closed', () => {
     answer = { status: 200, body: valid };
   });
   afterEach(() => jest.restoreAllMocks());
+
+  it('refuses keys of the wrong shape or checksum locally, without calling the service', async () => {
+    const app = await sampleApp({ verifyUrl, cacheTtlMs: 0 });
+    const wrongChecksum = key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+    for (const junk of ['not-a-key', wrongChecksum, key.replace(/^ak_/, 'zz_'), `${key}x`]) {
+      const res = await app.inject({ url: '/me', headers: bearer(junk) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: 'invalid API key' });
+    }
+    expect(calls).toBe(0);
+    expect((await app.inject({ url: '/me', headers: bearer(key) })).statusCode).toBe(200);
+    expect(calls).toBe(1);
+    await app.close();
+  });
+
+  it('checks the service’s own prefix when told it', async () => {
+    const app = await sampleApp({ verifyUrl, cacheTtlMs: 0, keyPrefix: 'corp' });
+    expect((await app.inject({ url: '/me', headers: bearer(key) })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/me', headers: bearer(generateKey('corp')) })).statusCode).toBe(200);
+    expect(calls).toBe(1);
+    await app.close();
+  });
+
+  it('sends the end client’s address as client_ip', async () => {
+    const app = await sampleApp({ verifyUrl, cacheTtlMs: 0 });
+    await app.inject({ url: '/me', headers: bearer(key), remoteAddress: '203.0.113.7' });
+    expect(lastBody).toEqual({ key, roles: [], client_ip: '203.0.113.7' });
+    await app.close();
+  });
 
   it('reuses an answer for a few seconds at most, even when asked for longer', async () => {
     const app = await sampleApp({ verifyUrl, cacheTtlMs: 60_000 });
@@ -163,6 +198,15 @@ describe('keyledgerAuth remote mode: cache and failing closed', () => {
 });
 
 describe('package entry points', () => {
+  it('keyledger/server gives what an in-process app needs for a read model', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['-e', `const m = require('keyledger/server'); console.log(typeof m.openKeyledger, typeof m.loadConfig)`],
+      { cwd: join(__dirname, '..', '..'), encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('function function');
+  });
+
   it.each(['keyledger', 'keyledger/fastify'])('%s resolves to the built plugin', (specifier) => {
     const root = join(__dirname, '..', '..');
     const out = execFileSync(

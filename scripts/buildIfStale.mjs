@@ -1,0 +1,44 @@
+/* global process */
+// Builds dist/ only when a source is newer than the last build, so that `npm start` and
+// `npm run apikey` compile nothing on a tree built at install (`prepare`).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MARKER = join(ROOT, 'dist', '.tsbuildinfo.build');
+const SOURCES = ['domain', 'infrastructure', 'projections', 'api'];
+const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+function newestIn(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestIn(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function builtAt() {
+  try {
+    return statSync(MARKER).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+const newestSource = Math.max(
+  ...SOURCES.map((dir) => newestIn(join(ROOT, dir))),
+  ...CONFIGS.map((file) => statSync(join(ROOT, file)).mtimeMs),
+);
+if (builtAt() < newestSource) {
+  process.stderr.write('keyledger: sources changed since the last build; building dist/ ...\n');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  // tsc leaves its build info alone when nothing but a file's time changed.
+  const now = new Date();
+  utimesSync(MARKER, now, now);
+}
