@@ -63,8 +63,11 @@ export class ExpiringNotifier {
     if (!this.settings.wanted()) return;
     const now = this.clock();
     const nowMs = now.getTime();
-    for (const key of this.settings.activeKeys()) {
-      if (key.expire <= nowMs || key.expire - this.settings.leadMs > nowMs) continue;
+    const due = [...this.settings.activeKeys()]
+      .filter((key) => key.expire > nowMs && key.expire - this.settings.leadMs <= nowMs)
+      .sort((a, b) => a.expire - b.expire);
+    // Soonest expiry first.
+    for (const key of due) {
       const expire = new Date(key.expire).toISOString();
       const id = `${key.alias}\n${expire}`;
       if (this.noticed.has(id)) continue;
