@@ -45,6 +45,7 @@ export class EndpointWorker {
   private subscription: Subscription | undefined;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly abort = new AbortController();
   private readonly signer: Webhook;
 
   constructor(
@@ -64,6 +65,7 @@ export class EndpointWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.abort.abort();
     await this.subscription?.close();
     await this.loop;
   }
@@ -144,7 +146,11 @@ export class EndpointWorker {
         'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
         'webhook-signature': this.signer.sign(message.id, now, message.body),
       };
-      const result = await postWebhook(this.webhook.url, headers, message.body, settings);
+      const result = await postWebhook(this.webhook.url, headers, message.body, {
+        ...settings,
+        signal: this.abort.signal,
+      });
+      if (this.stopped) return false;
       const ok = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;
       const giveUp = !ok && Date.now() - firstAttempt >= settings.retryWindowMs;
       const delay =

@@ -13,6 +13,8 @@ export interface DeliveryAttempt {
 export interface SendOptions {
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Ends the attempt at once (the worker is stopping). */
+  signal?: AbortSignal;
 }
 
 /** Answers longer than this are not read: only the status counts. */
@@ -48,6 +50,7 @@ export function postWebhook(
       timeout: options.timeoutMs,
       lookup: options.allowPrivate ? undefined : (guardedLookup as RequestOptions['lookup']),
       agent: false,
+      signal: options.signal,
     };
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, requestOptions, (res) => {
