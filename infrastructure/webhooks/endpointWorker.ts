@@ -150,8 +150,9 @@ export class EndpointWorker {
         ...settings,
         signal: this.abort.signal,
       });
-      if (this.stopped) return false;
       const ok = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;
+      // Delivered even though stopping: still recorded, so it is not sent again.
+      if (this.stopped && !ok) return false;
       const giveUp = !ok && Date.now() - firstAttempt >= settings.retryWindowMs;
       const delay =
         ok || giveUp ? 0 : Math.min(retryDelay(attempt, settings), firstAttempt + settings.retryWindowMs - Date.now());

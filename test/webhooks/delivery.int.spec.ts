@@ -94,6 +94,29 @@ describe('webhook delivery to a real receiver', () => {
     expect(receiver.verified(secret).map((d) => d.type)).toEqual(['key.revoked']);
   });
 
+  it('a slow endpoint holds up neither another endpoint nor commands', async () => {
+    t = await startTestApp({ env: FAST_RETRIES });
+    const slow = await new WebhookReceiver().start();
+    try {
+      slow.delayMs = 5_000;
+      const slowHook = (
+        await t.app.inject({ method: 'POST', url: '/api/webhooks', headers: auth(), payload: { url: slow.url } })
+      ).json();
+      const { secret } = await register();
+      const started = Date.now();
+      const { key } = await createKey('x');
+      await createKey('x');
+      await revoke(key);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await waitFor(() => receiver.received.length >= 3, 'the fast endpoint got all three', 3_000);
+      expect(receiver.verified(secret).map((d) => d.type)).toEqual(['key.created', 'key.renewed', 'key.revoked']);
+      expect(slow.received).toHaveLength(1);
+      expect(slowHook.id).toEqual(expect.any(String));
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('gets everything once per webhook-id after the receiver was down for 10 s', async () => {
     t = await startTestApp({ env: FAST_RETRIES });
     const { id, secret } = await register();

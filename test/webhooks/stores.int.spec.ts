@@ -36,7 +36,12 @@ describeEachBackend('webhook delivery', (backend) => {
     expect(receiver.verified(hook.secret).map((d) => d.type)).toEqual(['key.created', 'key.rotated', 'key.revoked']);
     expect(receiver.received.map((r) => r.body).join()).not.toContain(key);
 
-    // Stop delivering here; another instance on the same store delivers only what came after.
+    // Stop delivering here, once the progress is recorded; another instance on the same store
+    // delivers only what came after.
+    await waitFor(
+      async () => (await t.ledger.store.readStream(`webhookdelivery-${hook.id}`)).length >= 3,
+      'progress recorded',
+    );
     await t.ledger.webhooks.dispatcher!.stop();
     await t.mint('two', ['user']);
     second = await openKeyledger(t.config, createLogger('silent'), { store: await run.openStore(), snapshots: false });
