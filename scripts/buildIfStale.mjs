@@ -2,7 +2,7 @@
 // Builds dist/ only when a source is newer than the last build, so that `npm start` and
 // `npm run apikey` compile nothing on a tree built at install (`prepare`).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MARKER = join(ROOT, 'dist', '.tsbuildinfo.build');
 const SOURCES = ['domain', 'infrastructure', 'projections', 'api'];
 const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const OUTPUTS = [join(ROOT, 'dist', 'api', 'main.js'), join(ROOT, 'dist', 'api', 'cli', 'main.js')];
 
 function newestIn(dir) {
   let newest = 0;
@@ -34,10 +35,13 @@ const newestSource = Math.max(
   ...SOURCES.map((dir) => newestIn(join(ROOT, dir))),
   ...CONFIGS.map((file) => statSync(join(ROOT, file)).mtimeMs),
 );
+// tsc's incremental build does not re-emit an output deleted behind its back: start it afresh then.
+if (!OUTPUTS.every((file) => existsSync(file))) rmSync(MARKER, { force: true });
 if (builtAt() < newestSource) {
   process.stderr.write('keyledger: sources changed since the last build; building dist/ ...\n');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  await import('./binMode.mjs');
   // tsc leaves its build info alone when nothing but a file's time changed.
   const now = new Date();
   utimesSync(MARKER, now, now);

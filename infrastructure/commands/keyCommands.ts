@@ -27,8 +27,6 @@ export interface KeyDirectory {
   waitForPosition(position: bigint): Promise<void>;
 }
 
-export type ActiveKeyState = KeyState;
-
 /** A parsed create-or-renew request. */
 export interface CreateOrRenewInput extends KeyDetailsInput {
   alias: string;

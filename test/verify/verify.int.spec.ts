@@ -26,6 +26,8 @@ describe('POST /api/apikey/verify', () => {
       name: 'Billing',
       roles: ['user', 'agent'],
       expire: new Date(expire).toISOString(),
+      owner: null,
+      meta: null,
     });
   });
 
