@@ -22,7 +22,8 @@ export class WebhookReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
-        setTimeout(() => res.writeHead(this.status).end(), this.delayMs);
+        const timer = setTimeout(() => res.writeHead(this.status).end(), this.delayMs);
+        res.on('close', () => clearTimeout(timer));
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
