@@ -21,6 +21,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'keys', description: 'Admin: create, renew, revoke and read keys' },
         { name: 'verification', description: 'Verify a key for another service' },
         { name: 'operations', description: 'Health, readiness, metrics and this document' },
+        { name: 'webhooks', description: 'Admin: signed push delivery of key events' },
+        { name: 'leaks', description: 'Leak response: secret-scanning reports and revocation by key holders' },
       ],
       components: {
         securitySchemes: {
