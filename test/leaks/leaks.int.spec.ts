@@ -34,7 +34,7 @@ describe('leak response', () => {
       method: 'POST',
       url: '/api/apikey/leaks',
       headers: {
-        'content-type': 'application/json',
+        'content-type': 'application/json; charset=utf-8',
         'github-public-key-identifier': keyId,
         ...(signature !== undefined && { 'github-public-key-signature': signature }),
       },
