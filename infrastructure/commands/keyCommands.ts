@@ -117,8 +117,10 @@ export class KeyService {
       causationId: origin.causationId ?? origin.requestId,
       at: now.toISOString(),
     };
+    // A revocation names a stored alias, which later alias rules must not lock out.
+    const alias = command.type === 'RevokeKey' ? command.data.alias.trim() : normalizeAlias(command.data.alias);
     return this.handler.handle(
-      keyStreamName(normalizeAlias(command.data.alias)),
+      keyStreamName(alias),
       (state) => {
         const events = decide(command, state, context);
         if (events.length > 0) beforeAppend(state, events);

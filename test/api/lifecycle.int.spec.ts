@@ -77,6 +77,14 @@ describeEachBackend('key lifecycle API', (backend) => {
       const asAdmin = await t.app.inject({ url: '/api/apikey', headers: { 'x-api-key': old } });
       expect(asAdmin.statusCode).toBe(401);
       expect(asAdmin.json()).toEqual({ error: 'API key rotated' });
+      // An empty body sent as JSON is no body.
+      const emptyJson = await t.app.inject({
+        method: 'POST',
+        url: '/api/apikey/ops/rotate',
+        headers: { ...admin(), 'content-type': 'application/json' },
+        payload: '',
+      });
+      expect(emptyJson.statusCode).toBe(200);
     });
 
     it('revoking by either string, or by alias, stops both at once', async () => {
