@@ -6,6 +6,7 @@ import { openSqliteEventStore } from '../infrastructure/eventStore/sqlite';
 import { KeySealer } from '../infrastructure/keys/keySeal';
 import { KeyService } from '../infrastructure/commands/keyCommands';
 import { resolveSealSecret } from '../infrastructure/keys/sealSecret';
+import { assertSecretOpensStore } from '../infrastructure/keys/sealCheck';
 import { listenForMalformedEvents } from '../infrastructure/eventStore/apiKeyCodec';
 import { AuthReadModel } from '../projections/readModel/authReadModel';
 import { PeriodicSnapshotter } from '../projections/readModel/periodicSnapshotter';
@@ -71,6 +72,11 @@ export async function openKeyledger(
       );
   });
   const seal = resolveSealSecret(config.KEY_SEAL_SECRET, config.DATA_DIR);
+  const sealer = new KeySealer(seal.secret);
+  await assertSecretOpensStore(store, sealer).catch(async (error: unknown) => {
+    if (!options.store) await store.close();
+    throw error;
+  });
   if (seal.source === 'file' && store.kind !== 'sqlite')
     logger.warn(
       { variable: 'KEY_SEAL_SECRET' },
@@ -93,7 +99,6 @@ export async function openKeyledger(
   const readModel = (await snapshots?.load()) ?? new AuthReadModel();
   const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, readModel, logger);
   const projection = new ProjectionRunner(store, readModel, logger);
-  const sealer = new KeySealer(seal.secret);
   const keys = new KeyService(
     store,
     sealer,

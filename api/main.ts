@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, type Config } from '../infrastructure/config';
 import { createLogger } from './http/logger';
 
 const STARTUP_CATCH_UP_MS = 60_000;
+/** A request still running after this long does not hold the process forever. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
 const FIRST_ADMIN_KEY = 'npm run apikey -- create --alias root --name "Root admin" --roles admin';
 
 /** The exact command that mints the first admin key on the store this service uses. */
@@ -13,8 +15,6 @@ function firstKeyCommand(config: Config): string {
   if (config.DATA_DIR === './data') return FIRST_ADMIN_KEY;
   return `DATA_DIR='${config.DATA_DIR.replace(/'/g, `'\\''`)}' ${FIRST_ADMIN_KEY}`;
 }
-/** A request still running after this long does not hold the process forever. */
-const SHUTDOWN_DEADLINE_MS = 30_000;
 
 async function main(): Promise<void> {
   let config;
@@ -28,6 +28,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  // As PID 1 (a container) a signal without a handler is ignored: stop at once while starting, when no request
+  // is in flight and every append already committed.
+  const stopDuringStartUp = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopped during start-up');
+    process.exit(0);
+  };
+  process.on('SIGTERM', stopDuringStartUp);
+  process.on('SIGINT', stopDuringStartUp);
   const ledger = await openKeyledger(config, logger);
   await ledger.projection.catchUp(STARTUP_CATCH_UP_MS);
   const app = await buildApp({ ledger, logger, trustProxy: config.TRUST_PROXY });
@@ -53,6 +61,8 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
+  process.off('SIGTERM', stopDuringStartUp);
+  process.off('SIGINT', stopDuringStartUp);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 

@@ -1,11 +1,16 @@
 import { ROLES_SUBSET_MESSAGE, isRole, type Role } from './roles';
 
+/** Lengths count Unicode code points of the NFC form, not UTF-16 units. */
 export const ALIAS_MAX_LENGTH = 128;
 export const NAME_MAX_LENGTH = 256;
 
 // C0/C1 control characters, DEL, and Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** A UTF-16 surrogate not paired with its other half (u-mode regexes see pairs as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Invisible format characters: zero-width space/joiners, bidi controls (U+202A-202E, U+2066-2069), BOM, tags. */
+const FORMAT_CHARS = /\p{Cf}/u;
 
 export class InvalidCommandError extends Error {
   constructor(message: string) {
@@ -14,27 +19,60 @@ export class InvalidCommandError extends Error {
   }
 }
 
+/** The rules of one user-visible text field (alias, name, owner...). */
+export interface TextFieldRule {
+  /** The field's name in messages. */
+  field: string;
+  maxLength: number;
+  /** Message for an absent or blank value; default `<field> is required`. */
+  requiredMessage?: string;
+}
+
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/**
+ * Checks and canonicalizes a text field: a string, well-formed Unicode, trimmed, NFC, not blank,
+ * at most maxLength code points, and free of control and invisible format characters, so that
+ * one visible spelling is one value in every store and read path. Throws InvalidCommandError.
+ */
+export function normalizeText(raw: unknown, rule: TextFieldRule): string {
+  const { field, maxLength } = rule;
+  const required = rule.requiredMessage ?? `${field} is required`;
+  if (raw === undefined || raw === null || raw === '') throw new InvalidCommandError(required);
+  if (typeof raw !== 'string') throw new InvalidCommandError(`${field} must be a string`);
+  if (LONE_SURROGATE.test(raw)) throw new InvalidCommandError(`${field} must be well-formed Unicode`);
+  const text = raw.trim().normalize('NFC');
+  if (!text) throw new InvalidCommandError(required);
+  if (codePointLength(text) > maxLength)
+    throw new InvalidCommandError(`${field} must be at most ${maxLength} characters`);
+  if (CONTROL_CHARS.test(text)) throw new InvalidCommandError(`${field} must not contain control characters`);
+  if (FORMAT_CHARS.test(text))
+    throw new InvalidCommandError(`${field} must not contain invisible or bidirectional formatting characters`);
+  return text;
+}
+
 /** Trims and checks an alias; throws InvalidCommandError with a user-facing message. */
 export function normalizeAlias(raw: unknown): string {
-  if (raw === undefined || raw === null || raw === '') throw new InvalidCommandError('alias is required');
-  if (typeof raw !== 'string') throw new InvalidCommandError('alias must be a string');
-  const alias = raw.trim();
-  if (!alias) throw new InvalidCommandError('alias is required');
-  if (alias.length > ALIAS_MAX_LENGTH)
-    throw new InvalidCommandError(`alias must be at most ${ALIAS_MAX_LENGTH} characters`);
-  if (CONTROL_CHARS.test(alias)) throw new InvalidCommandError('alias must not contain control characters');
-  return alias;
+  return normalizeText(raw, { field: 'alias', maxLength: ALIAS_MAX_LENGTH });
 }
 
 export function normalizeName(raw: unknown): string {
-  if (raw === undefined || raw === null || raw === '') throw new InvalidCommandError('Name is required');
-  if (typeof raw !== 'string') throw new InvalidCommandError('name must be a string');
-  const name = raw.trim();
-  if (!name) throw new InvalidCommandError('Name is required');
-  if (name.length > NAME_MAX_LENGTH)
-    throw new InvalidCommandError(`name must be at most ${NAME_MAX_LENGTH} characters`);
-  if (CONTROL_CHARS.test(name)) throw new InvalidCommandError('name must not contain control characters');
-  return name;
+  // "Name is required": the seed's wording.
+  return normalizeText(raw, { field: 'name', maxLength: NAME_MAX_LENGTH, requiredMessage: 'Name is required' });
+}
+
+/**
+ * The spellings under which a looked-up alias may be stored: as given (trimmed), which finds
+ * aliases stored before the current rules, then its NFC form, which is how aliases are stored now.
+ */
+export function aliasLookupSpellings(raw: string): string[] {
+  const given = raw.trim();
+  const canonical = given.normalize('NFC');
+  return canonical === given ? [given] : [given, canonical];
 }
 
 export function normalizeRoles(raw: unknown): Role[] {

@@ -1,8 +1,18 @@
 import { z } from 'zod';
 import { KEY_PREFIX_PATTERN } from './keys/keyFormat';
+import { parseTrustProxy, type TrustProxy } from './trustProxy';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const parsed = parseTrustProxy(value);
+  if (parsed !== undefined) return parsed;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be true, false, a hop count, or comma-separated proxy addresses / CIDR ranges',
+  });
+  return z.NEVER;
+});
 
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -23,7 +33,11 @@ const schema = z.object({
   READ_YOUR_WRITES_TIMEOUT_MS: int(1, 60_000).default(5_000),
   VERIFY_RATE_LIMIT_MAX: int(1, 1_000_000).default(100),
   VERIFY_RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000),
-  TRUST_PROXY: bool.default(false),
+  /** Failures per caller address across all the client_ip values it reports; default 10 x VERIFY_RATE_LIMIT_MAX. */
+  VERIFY_RATE_LIMIT_CALLER_MAX: int(1, 10_000_000).optional(),
+  TRUST_PROXY: trustProxy.default(false),
+  REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
+  HEADERS_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_EXPIRING_LEAD_HOURS: int(1, 365 * 24).default(72),
   WEBHOOK_EXPIRING_SCAN_MS: int(100, 3_600_000).default(60_000),

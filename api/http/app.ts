@@ -9,12 +9,13 @@ import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Keyledger } from '../composition';
+import { fastifyTrustProxy, type TrustProxy } from '../../infrastructure/trustProxy';
 import { compileFastWriter } from './fastSerializer';
-import { registerErrorHandling } from './httpErrors';
+import { answerFrameworkError, registerErrorHandling } from './httpErrors';
 import { lazyChildLoggerFactory } from './logger';
 import { createMetrics, observeRequests } from './metrics';
 import { registerOpenApi } from './openapi';
-import { FailureLimiter } from './rateLimit';
+import { PresentationLimiter } from './rateLimit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { auditRoutes } from './routes/audit';
 import { operationsRoutes } from './routes/operations';
@@ -24,6 +25,19 @@ import { leakReportRoutes } from './routes/leakReports';
 import { revokeLeakedRoutes } from './routes/revokeLeaked';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** A key's shape (`<prefix>_<base62>`), or a long run of letters and digits mixing both cases (a key's body). */
+const KEY_SHAPED = /_[0-9A-Za-z]{16,}|(?=[0-9A-Za-z]*[a-z])(?=[0-9A-Za-z]*[A-Z])[0-9A-Za-z]{20,}/;
+
+/**
+ * A caller's request id is kept when it is sane, so that logs and events can be joined; one that
+ * could be a key (a client mistaking a header) is replaced, so it is never echoed, logged or stored.
+ */
+export function requestIdOf(given: unknown): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) && !KEY_SHAPED.test(given) ? given : randomUUID();
+}
+
+/** 128 code points, percent-encoded at up to 12 characters each, NFD spellings and padding included. */
+const MAX_PARAM_LENGTH = 4096;
 const VERIFY_URL = '/api/apikey/verify';
 
 /**
@@ -41,7 +55,7 @@ const responseSerializer: FastifySerializerCompiler<z.ZodType | { properties: z.
 export interface AppOptions {
   ledger: Keyledger;
   logger: Logger;
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
 }
 
 /** The path of the verify route, with or without a query string. */
@@ -54,6 +68,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   // The "incoming request"/"request completed" lines of verify, the hot path, are written at
   // level debug and below only; its errors and every other route's lines are logged as before.
   const logVerifyRequests = logger.isLevelEnabled('debug');
+  const config = ledger.config;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     childLoggerFactory: lazyChildLoggerFactory as never,
@@ -70,16 +85,20 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
         buildSerializer: (() => responseSerializer) as never,
       },
     },
-    trustProxy,
+    trustProxy: fastifyTrustProxy(trustProxy),
     bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: answerFrameworkError,
+    // A connection that sends its headers or its request too slowly is cut (408), not kept forever.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(1_000, config.HEADERS_TIMEOUT_MS),
+    },
     // On close: stop accepting, drop idle keep-alive sockets, finish requests in flight.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // A caller's request id is kept when it is sane, so that logs and events can be joined.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -93,8 +112,13 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
 
   const metrics = createMetrics(ledger);
   observeRequests(app, metrics);
-  // One failure counter per client for verify and admin authentication alike: both are key-guessing oracles.
-  const limiter = new FailureLimiter(ledger.config.VERIFY_RATE_LIMIT_MAX, ledger.config.VERIFY_RATE_LIMIT_WINDOW_MS);
+  // One failure counter for verify and admin authentication alike: both are key-guessing oracles.
+  const { VERIFY_RATE_LIMIT_MAX: max, VERIFY_RATE_LIMIT_CALLER_MAX: callerMax } = config;
+  const limiter = new PresentationLimiter({
+    max,
+    callerMax: callerMax ?? max * 10,
+    windowMs: config.VERIFY_RATE_LIMIT_WINDOW_MS,
+  });
   app.decorate('authFailures', limiter);
   // Before every route plugin, so that all routes reach the OpenAPI document.
   await registerOpenApi(app);

@@ -5,6 +5,7 @@ import type { TimeWindow } from '../../projections/audit/roleHolders';
 import type { AuditQuery } from './auditSchemas';
 
 const DAY_MS = 24 * 3600 * 1000;
+const MAX_POSITION = 2n ** 63n - 1n;
 
 /** Parsed query -> feed query; shared by the route and the CLI. Throws InvalidCommandError (400). */
 export function toFeedQuery(q: AuditQuery): AuditFeedQuery {
@@ -13,7 +14,8 @@ export function toFeedQuery(q: AuditQuery): AuditFeedQuery {
   let after: bigint | undefined;
   if (q.cursor !== undefined) {
     after = decodeCursor(q.order, q.cursor);
-    if (after === undefined) throw new InvalidCommandError('invalid cursor');
+    // Positions are signed 64-bit integers in every store: anything past that is not one of ours.
+    if (after === undefined || after > MAX_POSITION) throw new InvalidCommandError('invalid cursor');
   }
   return {
     order: q.order,

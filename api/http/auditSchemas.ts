@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { ALIAS_MAX_LENGTH, ALLOWED_ROLES, API_KEY_EVENT_TYPES, type ApiKeyEventType } from '../../domain';
+import {
+  ALIAS_MAX_LENGTH,
+  ALLOWED_ROLES,
+  API_KEY_EVENT_TYPES,
+  codePointLength,
+  type ApiKeyEventType,
+} from '../../domain';
 import { keySummary, roleSchema } from './schemas';
 
 const EXAMPLE_TIME = '2026-03-05T12:00:00.000Z';
@@ -35,7 +41,10 @@ const aliasFilter = z
   .string()
   .trim()
   .min(1, 'alias must not be empty')
-  .max(ALIAS_MAX_LENGTH, `alias must be at most ${ALIAS_MAX_LENGTH} characters`);
+  .refine(
+    (alias) => codePointLength(alias) <= ALIAS_MAX_LENGTH,
+    `alias must be at most ${ALIAS_MAX_LENGTH} characters`,
+  );
 
 // --- queries ---------------------------------------------------------------------------
 

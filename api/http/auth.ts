@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import type { Role } from '../../domain';
+import { ruleRoles, satisfies, type RoleRule } from '../../domain';
 import type { KeyView } from '../../projections/readModel/keyView';
 import type { KeyVerifier } from '../../projections/readModel/verifier';
 import { challenge, presentedKey, UNAUTHORIZED } from '../plugin/credentials';
 import { HttpError } from './httpErrors';
-import type { FailureLimiter } from './rateLimit';
+import type { PresentationLimiter } from './rateLimit';
 
 export { challenge, presentedKey, UNAUTHORIZED };
 
@@ -14,31 +14,33 @@ declare module 'fastify' {
     principal?: KeyView;
   }
   interface FastifyInstance {
-    /** Failed key presentations per client address, shared with /api/apikey/verify (see buildApp). */
-    authFailures?: FailureLimiter;
+    /** Failed key presentations, shared with /api/apikey/verify (see buildApp). */
+    authFailures?: PresentationLimiter;
   }
 }
 
+export function tooManyFailures(retryAfterSeconds: number, what: string): HttpError {
+  return new HttpError(429, `too many failed ${what}; retry later`, { 'retry-after': String(retryAfterSeconds) });
+}
+
 /**
- * A preHandler that lets through only a valid key holding every one of `roles`.
- * A client that presented too many failing keys gets 429 before any lookup.
+ * A preHandler that lets through only a valid key whose roles satisfy `rule`. The key is checked
+ * first: a valid key always passes, and only a failing one can be answered 429 once its client
+ * has failed too often.
  */
-export function requireRoles(verifier: KeyVerifier, roles: readonly Role[]) {
+export function requireRoles(verifier: KeyVerifier, rule: RoleRule) {
   return async (request: FastifyRequest): Promise<void> => {
     const key = presentedKey(request);
     if (!key) throw new HttpError(401, 'authentication required', challenge());
-    const limiter = request.server.authFailures;
-    const retryAfter = limiter?.retryAfterSeconds(request.ip) ?? 0;
-    if (retryAfter > 0)
-      throw new HttpError(429, 'too many failed authentications; retry later', { 'retry-after': String(retryAfter) });
-    const result = verifier.verify(key, roles);
+    const result = verifier.verify(key);
     const unauthorized = UNAUTHORIZED[result.code];
-    if (unauthorized) {
-      limiter?.recordFailure(request.ip);
-      throw new HttpError(401, unauthorized, challenge('invalid_token'));
+    if (unauthorized || !result.view) {
+      const retryAfter = request.server.authFailures?.failed(request.ip) ?? 0;
+      if (retryAfter > 0) throw tooManyFailures(retryAfter, 'authentications');
+      throw new HttpError(401, unauthorized ?? 'invalid API key', challenge('invalid_token'));
     }
-    if (result.code === 'INSUFFICIENT_ROLE')
-      throw new HttpError(403, `${roles.join(', ')} role required`, challenge('insufficient_scope'));
+    if (!satisfies(result.view.roles, rule))
+      throw new HttpError(403, `${ruleRoles(rule).join(', ')} role required`, challenge('insufficient_scope'));
     request.principal = result.view;
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { InvalidCommandError, KeyNotFoundError } from '../../domain';
 import { WebhookNotFoundError } from '../../domain/webhooks';
@@ -21,6 +21,12 @@ export class HttpError extends Error {
 
 export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ error: message });
+}
+
+/** Fastify's own answers to a bad or too long path echo the path; these do not. */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 400;
+  void sendError(reply, status, status === 414 ? 'request path too long' : 'invalid request');
 }
 
 function isBodyParseError(error: FastifyError): boolean {

@@ -1,15 +1,36 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
 
-/** Anything shaped like a key of any prefix: `<letters/digits>_<30+ base62>`. */
-const KEY_LIKE = /\b[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{30,}/g;
+/**
+ * Anything shaped like a key of any prefix: `<letters/digits>_<30+ base62>`, also glued to the
+ * word characters before it (`x1ak_...`, `id_ak_...`): the whole token goes.
+ */
+const KEY_LIKE = /[A-Za-z0-9]*_[0-9A-Za-z]{30,}/g;
+const HAS_KEY_LIKE = /_[0-9A-Za-z]{30,}/;
 
-const scrub = (text: string): string => text.replace(KEY_LIKE, '[REDACTED]');
+export const scrub = (text: string): string => text.replace(KEY_LIKE, '[REDACTED]');
 
-/** Masks key-like tokens and the :key segment of DELETE /api/apikey/:key. */
+/** Percent-escapes of ASCII decoded (keys are ASCII), leaving anything else as written. */
+const decodeAscii = (text: string): string =>
+  text.replace(/%([0-7][0-9A-Fa-f])/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/** A path segment that cannot carry a secret: a plain word of the API's vocabulary. */
+const PLAIN_SEGMENT = /^[a-z]{1,32}$/;
+
+/**
+ * Masks key-like tokens, also percent-encoded ones, and every non-word path segment (and the
+ * query) of a DELETE, matched or not: DELETE /api/apikey/:key carries a key even when malformed.
+ */
 export function redactUrl(method: string | undefined, url: string | undefined): string | undefined {
   if (!url) return url;
-  let out = scrub(url);
-  if (method === 'DELETE') out = out.replace(/^(\/api\/apikey\/)[^/?#]+/, '$1[REDACTED]');
+  const decoded = decodeAscii(url);
+  let out = scrub(HAS_KEY_LIKE.test(decoded) ? decoded : url);
+  if (method === 'DELETE') {
+    const path = out.split(/[?#]/, 1)[0] ?? '';
+    out = path
+      .split('/')
+      .map((segment) => (segment === '' || PLAIN_SEGMENT.test(segment) ? segment : '[REDACTED]'))
+      .join('/');
+  }
   return out;
 }
 

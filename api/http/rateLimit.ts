@@ -39,3 +39,34 @@ export class FailureLimiter {
     }
   }
 }
+
+/**
+ * Limits failed key presentations (verify and admin authentication), and only those: callers
+ * check the key first, so a valid key is answered whatever others presented before it.
+ * A caller (the connecting address) may report its own end client's address (client_ip, as the
+ * remote plugin does): failures then count per (caller, client), so one end client's junk does
+ * not slow the caller's other clients, and per caller under a higher ceiling, so a caller
+ * cannot escape the limit by inventing client addresses.
+ */
+export class PresentationLimiter {
+  private readonly perClient: FailureLimiter;
+  private readonly perCaller: FailureLimiter;
+
+  constructor(settings: { max: number; callerMax: number; windowMs: number }) {
+    this.perClient = new FailureLimiter(settings.max, settings.windowMs);
+    this.perCaller = new FailureLimiter(settings.callerMax, settings.windowMs);
+  }
+
+  /** A failed presentation: seconds to wait when over a limit (answer 429), else 0 after counting it. */
+  failed(caller: string, clientIp?: string, nowMs = Date.now()): number {
+    const client = clientIp === undefined ? caller : `${caller} ${clientIp}`;
+    const wait = Math.max(
+      this.perClient.retryAfterSeconds(client, nowMs),
+      this.perCaller.retryAfterSeconds(caller, nowMs),
+    );
+    if (wait > 0) return wait;
+    this.perClient.recordFailure(client, nowMs);
+    this.perCaller.recordFailure(caller, nowMs);
+    return 0;
+  }
+}

@@ -31,6 +31,12 @@ function domainRule<T>(normalize: (raw: unknown) => T) {
   };
 }
 
+/**
+ * A cheap bound on raw input before normalizing: a code point is up to 2 UTF-16 units and an
+ * NFD spelling can be up to 3 code points per NFC one; the domain rule counts exactly.
+ */
+export const rawTextBound = (maxLength: number) => maxLength * 4 + 64;
+
 const requiredString = (field: string, requiredMessage: string) =>
   z.string({
     error: (issue) =>
@@ -72,14 +78,14 @@ export const keyDetailsFields = {
 
 export const createKeyBody = z.object({
   alias: requiredString('alias', 'alias is required')
-    .max(ALIAS_MAX_LENGTH + 64, `alias must be at most ${ALIAS_MAX_LENGTH} characters`)
+    .max(rawTextBound(ALIAS_MAX_LENGTH), `alias must be at most ${ALIAS_MAX_LENGTH} characters`)
     .transform(domainRule(normalizeAlias))
     .meta({
-      description: `Unique handle of the key, trimmed; 1-${ALIAS_MAX_LENGTH} characters.`,
+      description: `Unique handle of the key: trimmed, NFC-normalized, 1-${ALIAS_MAX_LENGTH} characters (code points); no control or invisible formatting characters.`,
       example: 'billing-service',
     }),
   name: requiredString('name', 'Name is required')
-    .max(NAME_MAX_LENGTH + 64, `name must be at most ${NAME_MAX_LENGTH} characters`)
+    .max(rawTextBound(NAME_MAX_LENGTH), `name must be at most ${NAME_MAX_LENGTH} characters`)
     .transform(domainRule(normalizeName))
     .meta({ description: `Human-readable name; 1-${NAME_MAX_LENGTH} characters.`, example: 'Billing service' }),
   roles: z
@@ -163,9 +169,6 @@ export const keySummary = z
 export const keyList = z.array(keySummary);
 
 export const aliasParams = z.object({
-  alias: z
-    .string()
-    .min(1)
-    .max(ALIAS_MAX_LENGTH + 64),
+  alias: z.string().min(1).max(rawTextBound(ALIAS_MAX_LENGTH)),
 });
 export const keyParams = z.object({ key: z.string().min(1).max(512) });

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AppendResult,
@@ -14,6 +14,7 @@ import type {
 } from './port';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from './port';
 import { pollingSubscription } from './pollingSubscription';
+import { decodeWtf8 } from './wtf8';
 
 interface Row {
   position: bigint;
@@ -156,15 +157,33 @@ function fromRawRow(row: RawRow): RecordedEvent {
 }
 
 /**
- * `stream_name >= prefix AND stream_name < prefix + U+FFFF`, a prefix match. The unary `+`
- * keeps SQLite off the (stream_name, revision) index here: with it, a page "after position
- * P, by position, LIMIT n" read and sorted every matching row of the log (quadratic over a
- * catch-up); without it, the page is a range scan of the primary key that stops at n rows.
+ * A prefix match that holds for every code point: SQLite compares text as UTF-8 bytes, where
+ * characters above U+FFFF sort after any `prefix + U+FFFF` bound, so the comparison is on the
+ * leading characters instead (substr counts characters, as the spread of a JS string does).
+ * No index serves it, on purpose: a page "after position P, by position, LIMIT n" is then a
+ * range scan of the primary key that stops at n rows, where the (stream_name, revision) index
+ * read and sorted every matching row of the log (quadratic over a catch-up).
  */
-function prefixClause(prefixes: string[] | undefined): { sql: string; params: string[] } {
+function prefixClause(prefixes: string[] | undefined): { sql: string; params: Array<string | number> } {
   if (!prefixes?.length) return { sql: '', params: [] };
-  const parts = prefixes.map(() => '(+stream_name >= ? AND +stream_name < ?)');
-  return { sql: ` AND (${parts.join(' OR ')})`, params: prefixes.flatMap((p) => [p, `${p}\uffff`]) };
+  const parts = prefixes.map(() => 'substr(stream_name, 1, ?) = ?');
+  return { sql: ` AND (${parts.join(' OR ')})`, params: prefixes.flatMap((p) => [[...p].length, p]) };
+}
+
+/**
+ * The log's directory (0700) and files (0600) are this user's only. SQLite gives the -wal and
+ * -shm files the database file's mode; files of an older install are narrowed.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if (existsSync(path)) chmodSync(path, 0o600);
+    } catch {
+      // Another user's file (a shared install): its owner decides.
+    }
+  }
 }
 
 /**
@@ -183,10 +202,11 @@ export class SqliteEventStore implements EventStore {
     insert: Database.Statement<[string, string, bigint, string, string, string, number], { position: bigint }>;
     readStream: Database.Statement<[string], Row>;
     lastPosition: Database.Statement<[], { position: bigint | null }>;
+    nameBytes: Database.Statement<[bigint], { name: Buffer }>;
   };
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    createPrivately(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -203,6 +223,7 @@ export class SqliteEventStore implements EventStore {
       ),
       readStream: prepare(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? ORDER BY revision`),
       lastPosition: prepare('SELECT MAX(position) AS position FROM events'),
+      nameBytes: prepare('SELECT CAST(stream_name AS BLOB) AS name FROM events WHERE position = ?'),
     };
   }
 
@@ -313,8 +334,21 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /**
+   * The stream name as it was written. A name holding a lone surrogate (written before aliases
+   * had to be well-formed) is stored as WTF-8, which SQLite reads back as U+FFFD: such a name is
+   * decoded from its bytes, so that the key's stream can still be found (and its key revoked).
+   */
+  private faithful<E extends RecordedEvent>(event: E): E {
+    if (event.streamName.includes('\ufffd')) {
+      const row = this.stmts.nameBytes.get(event.position);
+      if (row) event.streamName = decodeWtf8(row.name);
+    }
+    return event;
+  }
+
   async readStream(streamName: string): Promise<RecordedEvent[]> {
-    return this.guard(() => this.stmts.readStream.all(streamName).map(toRecorded));
+    return this.guard(() => this.stmts.readStream.all(streamName).map((row) => this.faithful(toRecorded(row))));
   }
 
   /** Synchronous page read, used by readAll and subscriptions. */
@@ -326,7 +360,9 @@ export class SqliteEventStore implements EventStore {
     const params: unknown[] = [];
     if (options.after !== undefined) params.push(options.after);
     params.push(...filter.params, options.maxCount ?? -1);
-    return this.guard(() => (this.statement(sql).all(...params) as RawRow[]).map(fromRawRow));
+    return this.guard(() =>
+      (this.statement(sql).all(...params) as RawRow[]).map((row) => this.faithful(fromRawRow(row))),
+    );
   }
 
   /** Prepared once per distinct query shape (direction, bound, prefix count): readPage runs per page. */

@@ -57,7 +57,7 @@ export class ProjectionRunner {
       try {
         // A resubscription is where a restored or replaced store shows up first.
         if (this.readModel.checkpoint > 0n && !(await this.logHoldsCheckpoint())) this.requestRebuild();
-        if (this.rebuildRequested) continue;
+        if (this.rebuildRequested || this.stopped) continue;
         this.subscription = this.store.subscribeToAll({
           after: this.readModel.checkpoint === 0n ? undefined : this.readModel.checkpoint,
           streamPrefixes: [KEY_STREAM_PREFIX],

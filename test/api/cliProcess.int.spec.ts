@@ -73,7 +73,13 @@ describe('npm run --silent apikey', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   // npm's own variables of the jest run would otherwise leak into the child npm.
-  const npmEnv = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir });
+  // dist/ was built by the jest globalSetup: no rebuild while other tests run it.
+  const npmEnv = () => ({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    DATA_DIR: dataDir,
+    KEYLEDGER_SKIP_BUILD: '1',
+  });
 
   it('prints only the CLI’s JSON, so it can be piped', async () => {
     const { stdout } = await run('npm', ['run', '--silent', 'apikey', '--', 'list', '--json'], {

@@ -168,6 +168,16 @@ describe('GET /api/audit bad input', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: 'invalid cursor' });
   });
+
+  it.each(['asc:9223372036854775808', 'desc:9999999999999999999999999999999'])(
+    'refuses a cursor past any position (%s) with 400',
+    async (raw) => {
+      const cursor = Buffer.from(raw).toString('base64url');
+      const res = await api.get(`/api/audit?order=${raw.split(':')[0]}&cursor=${cursor}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ error: 'invalid cursor' });
+    },
+  );
 });
 
 describe('audit auth', () => {

@@ -294,6 +294,19 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         expect(events.map((e) => e.type)).toEqual(['P1', 'P2']);
       });
 
+      it('matches a prefix whatever code points follow it (above U+FFFF too), and nothing past it', async () => {
+        const prefix = uniquePrefix();
+        const names = [`${prefix}\u{1F600}smile`, `${prefix}\uffffmax-bmp`, `${prefix}\u{10FFFF}last`, `${prefix}a`];
+        for (const name of names) await store.appendToStream(name, [newEvent('U')], 'no_stream');
+        // A stream whose name is the prefix with its last character incremented is not a match.
+        const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+        await store.appendToStream(`${next}x`, [newEvent('NOT')], 'no_stream');
+        const forwards = await store.readAll({ streamPrefixes: [prefix] });
+        expect(forwards.map((e) => e.streamName)).toEqual(names);
+        const backwards = await store.readAll({ direction: 'backwards', streamPrefixes: [prefix] });
+        expect(backwards.map((e) => e.streamName)).toEqual([...names].reverse());
+      });
+
       it('without a filter returns every new event and no system events', async () => {
         const before = await tail();
         const a = `apikey-${uuid()}`;

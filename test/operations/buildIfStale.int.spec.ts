@@ -12,7 +12,11 @@ describe('scripts/buildIfStale.mjs', () => {
     const at = new Date(Date.now() - secondsAgo * 1000);
     utimesSync(join(root, file), at, at);
   };
-  const run = () => spawnSync(process.execPath, [join(root, 'scripts', 'buildIfStale.mjs')], { encoding: 'utf8' });
+  const run = (env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(root, 'scripts', 'buildIfStale.mjs')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
 
   beforeEach(() => {
     // A project of the same layout, with no TypeScript installed: a build attempt fails loudly.
@@ -40,6 +44,11 @@ describe('scripts/buildIfStale.mjs', () => {
     const res = run();
     expect(res.stderr).toContain('building dist/');
     expect(res.status).not.toBe(0); // no TypeScript here: the attempt is what this test sees
+  });
+
+  it('builds nothing with KEYLEDGER_SKIP_BUILD=1, stale or not', () => {
+    touch('dist/.tsbuildinfo.build', 120);
+    expect(run({ KEYLEDGER_SKIP_BUILD: '1' })).toMatchObject({ status: 0, stderr: '' });
   });
 
   it('builds when an output is missing', () => {

@@ -48,3 +48,50 @@ describe('structured logs', () => {
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('key material in request ids and URLs', () => {
+  const admin = () => ({ authorization: `Bearer ${t.adminKey}` });
+
+  it('replaces a request id that looks like a key: not echoed, logged, or stored in events', async () => {
+    const key = await t.mint('victim', ['user']);
+    for (const id of [key, `req-${key}`, key.slice(3), 'ak_0123456789abcdefXYZ', 'x'.repeat(65)]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/apikey',
+        headers: { ...admin(), 'x-request-id': id },
+        payload: { alias: `svc-${id.length}`, name: 'Svc' },
+      });
+      expect(res.statusCode).toBe(201);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // Sane ids are kept, UUIDs and hex trace ids included.
+    for (const id of ['abc-123', '4bf92f3577b34da6a3ce929d0e0e4736', 'f47ac10b-58cc-4372-a567-0e02b2c3d479']) {
+      const res = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': id } });
+      expect(res.headers['x-request-id']).toBe(id);
+    }
+    const events = JSON.stringify(
+      (await t.ledger.store.readAll()).map((e) => ({ data: e.data, metadata: e.metadata })),
+    );
+    const audit = (await t.app.inject({ url: '/api/audit?limit=500', headers: admin() })).body;
+    for (const text of [t.logs.join(''), events, audit]) {
+      expect(text).not.toContain(key);
+      expect(text).not.toContain(key.slice(3));
+    }
+  });
+
+  it('redacts percent-encoded keys, keys glued to word characters, and DELETEs on unmatched routes', async () => {
+    const key = await t.mint('victim', ['user']);
+    const body = key.slice(3);
+    const encoded = [...key].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    await t.app.inject({ url: `/api/apikey/${encoded}`, headers: admin() });
+    await t.app.inject({ url: `/no/such/path/x1${key}` });
+    await t.app.inject({ url: `/no/such/path/id_${key}?q=1` });
+    await t.app.inject({ method: 'DELETE', url: `/api/apikey/${body}/extra`, headers: admin() });
+    await t.app.inject({ method: 'DELETE', url: `/api/apikeys/${body.slice(0, 20)}`, headers: admin() });
+    await t.app.inject({ method: 'DELETE', url: `/api/apikey/${key}?k=${body}`, headers: admin() });
+    const text = t.logs.join('');
+    expect(text).toContain('"url":"/no/such/path/[REDACTED]"');
+    expect(text).toContain('"url":"/api/apikeys/[REDACTED]"');
+    for (const secret of [key, body, body.slice(0, 20), encoded, encoded.slice(9)]) expect(text).not.toContain(secret);
+  });
+});

@@ -26,7 +26,14 @@ describe('npm start', () => {
   it('hands SIGTERM to the service, which drains and exits 0, leaving no node behind', async () => {
     const npm = spawn('npm', ['start'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PORT: '0' },
+      // dist/ was built by the jest globalSetup: no rebuild while other tests run it.
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        DATA_DIR: dataDir,
+        PORT: '0',
+        KEYLEDGER_SKIP_BUILD: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: Record<string, unknown>[] = [];

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keyledgerAuth } from '../../api/plugin/fastifyPlugin';
 import { generateKey } from '../../infrastructure/keys/keyFormat';
-import { startTestApp, type TestApp } from '../support/testApp';
+import { startTestApp, tempDir, type TestApp } from '../support/testApp';
 import { sampleApp } from './sampleApp';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -203,13 +204,36 @@ describe('keyledgerAuth remote mode: cache and failing closed', () => {
 });
 
 describe('package entry points', () => {
-  it('keyledger/server gives what an in-process app needs for a read model', () => {
-    const out = execFileSync(
-      process.execPath,
-      ['-e', `const m = require('keyledger/server'); console.log(typeof m.openKeyledger, typeof m.loadConfig)`],
-      { cwd: join(__dirname, '..', '..'), encoding: 'utf8' },
-    );
-    expect(out.trim()).toBe('function function');
+  it('keyledger/fastify in-process mode works from outside, with a read model from keyledger/server', () => {
+    const dataDir = tempDir();
+    const script = `
+      const Fastify = require('fastify');
+      const { keyledgerAuth } = require('keyledger/fastify');
+      const { openKeyledger, loadConfig, createLogger } = require('keyledger/server');
+      (async () => {
+        const ledger = await openKeyledger(loadConfig(process.env), createLogger('silent'));
+        await ledger.projection.catchUp(10000);
+        const origin = { actor: 'test', requestId: 'r' };
+        const { key } = await ledger.keys.createOrRenew({ alias: 'svc', name: 'Svc', roles: ['agent'] }, origin);
+        const app = Fastify();
+        await app.register(keyledgerAuth, { readModel: ledger.readModel, keyPrefix: ledger.config.APIKEY_PREFIX });
+        app.get('/me', { onRequest: app.requireAuth({ roles: ['agent'] }) }, async (r) => r.keyPrincipal.alias);
+        const ok = await app.inject({ url: '/me', headers: { 'x-api-key': key } });
+        const bad = await app.inject({ url: '/me', headers: { 'x-api-key': key.slice(0, -1) } });
+        console.log(ok.statusCode, ok.body, bad.statusCode);
+        await app.close();
+        await ledger.close();
+      })();`;
+    try {
+      const out = execFileSync(process.execPath, ['-e', script], {
+        cwd: join(__dirname, '..', '..'),
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
+      expect(out.trim()).toBe('200 svc 401');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it.each(['keyledger', 'keyledger/fastify'])('%s resolves to the built plugin', (specifier) => {

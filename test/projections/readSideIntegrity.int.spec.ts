@@ -115,3 +115,33 @@ describe('a log that goes backwards', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('a projection stopped while it checks the log at (re)subscription', () => {
+  it('stops without subscribing', async () => {
+    const dir = tempDir();
+    const inner = openSqliteEventStore(join(dir, 'events.sqlite'));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let subscriptions = 0;
+    const store: EventStore = {
+      ...swappable(inner).store,
+      readAll: async (options) => {
+        await gate;
+        return inner.readAll(options);
+      },
+      subscribeToAll: (options) => {
+        subscriptions++;
+        return inner.subscribeToAll(options);
+      },
+    };
+    const model = AuthReadModel.restore(5n, []);
+    const runner = new ProjectionRunner(store, model, createLogger('silent'));
+    runner.start();
+    const stopped = runner.stop();
+    release();
+    await stopped;
+    expect(subscriptions).toBe(0);
+    await inner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,4 +1,4 @@
-import { FailureLimiter } from '../../api/http/rateLimit';
+import { FailureLimiter, PresentationLimiter } from '../../api/http/rateLimit';
 
 describe('FailureLimiter', () => {
   it('blocks a client after max failures until its window ends, then forgets them', () => {
@@ -25,5 +25,18 @@ describe('FailureLimiter', () => {
     expect(limiter.retryAfterSeconds('mid', 13_000)).toBe(0);
     expect(limiter.retryAfterSeconds('new', 13_000)).toBe(9);
     expect(limiter.retryAfterSeconds('newest', 13_000)).toBe(10);
+  });
+});
+
+describe('PresentationLimiter', () => {
+  it('counts per (caller, client) and per caller under a higher ceiling', () => {
+    const limiter = new PresentationLimiter({ max: 2, callerMax: 3, windowMs: 10_000 });
+    expect(limiter.failed('app', 'c1', 0)).toBe(0);
+    expect(limiter.failed('app', 'c1', 0)).toBe(0);
+    expect(limiter.failed('app', 'c1', 0)).toBe(10);
+    expect(limiter.failed('app', 'c2', 0)).toBe(0);
+    expect(limiter.failed('app', 'c3', 1_000)).toBe(9);
+    expect(limiter.failed('other', undefined, 1_000)).toBe(0);
+    expect(limiter.failed('app', 'c1', 10_000)).toBe(0);
   });
 });

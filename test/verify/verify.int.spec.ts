@@ -104,10 +104,12 @@ describe('POST /api/apikey/verify', () => {
 
 describe('rate limiting failed verifications', () => {
   beforeEach(async () => {
-    t = await startTestApp({ env: { VERIFY_RATE_LIMIT_MAX: '3', VERIFY_RATE_LIMIT_WINDOW_MS: '60000' } });
+    t = await startTestApp({
+      env: { VERIFY_RATE_LIMIT_MAX: '3', VERIFY_RATE_LIMIT_CALLER_MAX: '5', VERIFY_RATE_LIMIT_WINDOW_MS: '60000' },
+    });
   });
 
-  it('answers 429 with Retry-After after too many failures from one address, and only that address', async () => {
+  it('answers a failing key 429 with Retry-After after too many failures, and never a valid key', async () => {
     const bad = { key: 'ak_nope' };
     for (let i = 0; i < 3; i++) expect((await verify(bad)).statusCode).toBe(200);
     const limited = await verify(bad);
@@ -115,10 +117,30 @@ describe('rate limiting failed verifications', () => {
     expect(limited.json()).toEqual({ error: expect.any(String) });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
-    // A good key from the blocked address is refused too: the client is blocked, not the key.
+    // The limit is on failures: a valid key from the same address is answered.
     const key = await t.mint('svc');
-    expect((await verify({ key })).statusCode).toBe(429);
-    expect((await verify({ key }, '10.0.0.2')).json()).toMatchObject({ valid: true });
+    expect((await verify({ key })).json()).toMatchObject({ valid: true, code: 'VALID' });
+    expect((await verify(bad, '10.0.0.2')).statusCode).toBe(200);
+  });
+
+  it('limits failures per end client (client_ip), and per caller under a higher ceiling', async () => {
+    // max 3 per (caller, client), caller ceiling 5 (VERIFY_RATE_LIMIT_CALLER_MAX).
+    const bad = (client_ip: string) => verify({ key: 'ak_nope', client_ip }, '10.0.0.7');
+    for (let i = 0; i < 3; i++) expect((await bad('203.0.113.1')).statusCode).toBe(200);
+    expect((await bad('203.0.113.1')).statusCode).toBe(429);
+    // Another end client of the same caller is not limited by the first one's failures...
+    expect((await bad('2001:db8::2')).statusCode).toBe(200);
+    expect((await bad('203.0.113.3')).statusCode).toBe(200);
+    // ...but inventing client addresses does not escape the caller's ceiling.
+    expect((await bad('203.0.113.4')).statusCode).toBe(429);
+    const key = await t.mint('svc');
+    expect((await verify({ key, client_ip: '203.0.113.1' }, '10.0.0.7')).json().code).toBe('VALID');
+  });
+
+  it.each(['not-an-ip', '999.1.1.1', '', 42])('refuses client_ip %j with 400', async (client_ip) => {
+    const res = await verify({ key: 'ak_nope', client_ip });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'client_ip must be an IP address' });
   });
 
   it('does not count successful verifications or role refusals', async () => {
@@ -129,14 +151,40 @@ describe('rate limiting failed verifications', () => {
     expect((await verify({ key })).statusCode).toBe(200);
   });
 
-  it('counts failed admin authentications in the same per-address budget', async () => {
+  it('counts failed admin authentications in the same per-address budget, never refusing a valid admin key', async () => {
     const list = (key: string) => t.app.inject({ url: '/api/apikey', headers: auth(key), remoteAddress: '10.0.0.9' });
     for (let i = 0; i < 3; i++) expect((await list('ak_wrong')).statusCode).toBe(401);
-    const limited = await list(t.adminKey);
+    const limited = await list('ak_wrong');
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBeDefined();
-    expect((await verify({ key: t.adminKey }, '10.0.0.9')).statusCode).toBe(429);
-    expect((await list(t.adminKey)).statusCode).toBe(429);
-    expect((await t.app.inject({ url: '/api/apikey', headers: auth(t.adminKey) })).statusCode).toBe(200);
+    expect((await verify({ key: 'ak_wrong' }, '10.0.0.9')).statusCode).toBe(429);
+    expect((await list(t.adminKey)).statusCode).toBe(200);
+    expect((await verify({ key: t.adminKey }, '10.0.0.9')).json().code).toBe('VALID');
+  });
+});
+
+describe('a flood of junk keys from one address', () => {
+  beforeEach(async () => {
+    t = await startTestApp();
+  });
+
+  it('does not lock out the valid users and admins of that address', async () => {
+    const ip = '10.0.0.66';
+    const junk = (i: number) => `ak_${i.toString().padStart(38, 'x')}`;
+    for (let i = 0; i < 1_000; i++) {
+      const viaVerify = await verify({ key: junk(i) }, ip);
+      expect([200, 429]).toContain(viaVerify.statusCode);
+      const viaAdmin = await t.app.inject({ url: '/api/apikey', headers: auth(junk(i)), remoteAddress: ip });
+      expect([401, 429]).toContain(viaAdmin.statusCode);
+    }
+    // The flood did hit the limiter...
+    expect((await verify({ key: junk(0) }, ip)).statusCode).toBe(429);
+    // ...and valid keys from the same address still pass.
+    const key = await t.mint('user-app', ['user']);
+    const res = await verify({ key, roles: ['user'] }, ip);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ valid: true, code: 'VALID' });
+    const admin = await t.app.inject({ url: '/api/apikey', headers: auth(t.adminKey), remoteAddress: ip });
+    expect(admin.statusCode).toBe(200);
   });
 });

@@ -20,6 +20,7 @@ import { asOfQuery } from '../auditSchemas';
 import { listQuery, type ListQuery } from '../lifecycleSchemas';
 import { InvalidCursorError, pageOfKeys } from '../../../projections/readModel/keyList';
 import { keyLifecycleRoutes } from './keyLifecycle';
+import { findByAlias } from '../aliasLookup';
 
 export const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const authErrors = { 401: errorResponse, 403: errorResponse };
@@ -38,7 +39,7 @@ function nextPageUrl(request: FastifyRequest, query: ListQuery, cursor: string):
 
 /** Admin endpoints over keys. Each route parses, sends one command or query, and maps the outcome. */
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
-  const admin = requireRoles(ledger.verifier, ['admin']);
+  const admin = requireRoles(ledger.verifier, { anyOf: ['admin'] });
   await app.register(keyLifecycleRoutes, { ledger });
 
   for (const url of ['/api/apikey', '/api/apikey/']) {
@@ -133,12 +134,13 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
       onRequest: admin,
     },
     async (request) => {
-      if (request.query.as_of !== undefined) {
-        const asOf = await keyStateAsOf(ledger.store, request.params.alias.trim(), request.query.as_of);
+      const instant = request.query.as_of;
+      if (instant !== undefined) {
+        const asOf = await findByAlias(request.params.alias, (alias) => keyStateAsOf(ledger.store, alias, instant));
         if (!asOf) throw new HttpError(404, 'API key not found');
-        return presentSummary(toView(asOf.state, asOf.revision), request.query.as_of);
+        return presentSummary(toView(asOf.state, asOf.revision), instant);
       }
-      const view = ledger.readModel.findByAlias(request.params.alias.trim());
+      const view = await findByAlias(request.params.alias, async (alias) => ledger.readModel.findByAlias(alias));
       if (!view) throw new HttpError(404, 'API key not found');
       return presentSummary(view, Date.now());
     },

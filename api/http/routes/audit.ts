@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requireRoles } from '../auth';
 import type { Keyledger } from '../../composition';
 import { HttpError } from '../httpErrors';
+import { findByAlias } from '../aliasLookup';
 import { encodeCursor } from '../../../projections/audit/auditCursor';
 import { readAuditFeed } from '../../../projections/audit/auditFeed';
 import { expiringKeys } from '../../../projections/audit/expiring';
@@ -28,7 +29,7 @@ const tags = ['audit'];
 
 /** Admin audit queries over the key log. Logic lives in projections/; this maps HTTP to it. */
 export const auditRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
-  app.addHook('onRequest', requireRoles(ledger.verifier, ['admin']));
+  app.addHook('onRequest', requireRoles(ledger.verifier, { anyOf: ['admin'] }));
 
   app.get(
     '/api/apikey/:alias/history',
@@ -43,9 +44,12 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (
       },
     },
     async (request) => {
-      const entries = await keyHistory(ledger.store, request.params.alias);
-      if (!entries) throw new HttpError(404, 'API key not found');
-      return { alias: request.params.alias, items: entries.map(presentHistoryItem) };
+      const found = await findByAlias(request.params.alias, async (alias) => {
+        const entries = await keyHistory(ledger.store, alias);
+        return entries && { alias, entries };
+      });
+      if (!found) throw new HttpError(404, 'API key not found');
+      return { alias: found.alias, items: found.entries.map(presentHistoryItem) };
     },
   );
 

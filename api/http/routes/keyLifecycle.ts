@@ -17,7 +17,7 @@ const authErrors = { 401: errorResponse, 403: errorResponse };
 
 /** Rotation, revocation by alias or owner, and import. Each route parses, sends commands, maps the outcome. */
 export const keyLifecycleRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
-  const admin = requireRoles(ledger.verifier, ['admin']);
+  const admin = requireRoles(ledger.verifier, { anyOf: ['admin'] });
   // These bodies are optional (rotate, revoke by alias): an empty body sent as JSON is no body.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

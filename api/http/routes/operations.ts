@@ -4,33 +4,65 @@ import type { Keyledger } from '../../composition';
 import type { Metrics } from '../metrics';
 
 const health = z.object({ status: z.literal('ok') }).meta({ example: { status: 'ok' } });
+/** Why an instance is not ready, as codes: the details (error texts, positions) go to the log only. */
+export const NOT_READY_REASONS = [
+  'store_unreachable',
+  'projection_not_subscribed',
+  'log_behind_read_model',
+  'read_model_behind',
+] as const;
+type NotReadyReason = (typeof NOT_READY_REASONS)[number];
+
 const notReady = z
-  .object({ status: z.literal('not ready'), reasons: z.array(z.string()) })
-  .meta({ example: { status: 'not ready', reasons: ['read model behind the store: checkpoint 41, head 42'] } });
+  .object({ status: z.literal('not ready'), reasons: z.array(z.enum(NOT_READY_REASONS)) })
+  .meta({ example: { status: 'not ready', reasons: ['read_model_behind'] } });
 const ready = z
   .object({ status: z.literal('ready'), checkpoint: z.string(), head: z.string() })
   .meta({ example: { status: 'ready', checkpoint: '42', head: '42' } });
 
-/** Why the instance should not take traffic; empty when it should. */
-export async function notReadyReasons(ledger: Keyledger): Promise<{ reasons: string[]; head?: bigint }> {
+/** An error with its causes, for the log. */
+const describeError = (error: unknown): string =>
+  error instanceof Error
+    ? [error.message, ...(error.cause === undefined ? [] : [describeError(error.cause)])].join(': ')
+    : String(error);
+
+interface Readiness {
+  reasons: NotReadyReason[];
+  /** For the log: what went wrong, with internal details. */
+  details: Record<string, unknown>;
+  head?: bigint;
+}
+
+/** Why the instance should not take traffic; no reasons when it should. */
+export async function notReadyReasons(ledger: Keyledger): Promise<Readiness> {
   try {
     await ledger.store.ping();
-  } catch {
-    return { reasons: ['event store unreachable'] };
+  } catch (error) {
+    return { reasons: ['store_unreachable'], details: { store: describeError(error) } };
   }
-  const reasons: string[] = [];
+  const reasons: NotReadyReason[] = [];
+  const details: Record<string, unknown> = {};
   const { connected, lastError } = ledger.projection.status();
-  if (!connected) reasons.push(`projection not subscribed${lastError ? `: ${lastError}` : ''}`);
+  if (!connected) {
+    reasons.push('projection_not_subscribed');
+    details['projection'] = lastError;
+  }
   let head: bigint;
   try {
     head = await ledger.projection.headPosition();
-    if (!(await ledger.projection.checkLogNotBehind())) reasons.push('event log behind the read model: rebuilding');
-  } catch {
-    return { reasons: [...reasons, 'event store unreachable'] };
+    if (!(await ledger.projection.checkLogNotBehind())) {
+      reasons.push('log_behind_read_model');
+      details['log'] = 'event log behind the read model: rebuilding';
+    }
+  } catch (error) {
+    return { reasons: [...reasons, 'store_unreachable'], details: { ...details, store: describeError(error) } };
   }
   const checkpoint = ledger.readModel.checkpoint;
-  if (checkpoint < head) reasons.push(`read model behind the store: checkpoint ${checkpoint}, head ${head}`);
-  return { reasons, head };
+  if (checkpoint < head) {
+    reasons.push('read_model_behind');
+    details['readModel'] = { checkpoint: checkpoint.toString(), head: head.toString() };
+  }
+  return { reasons, details, head };
 }
 
 /** Liveness, readiness and Prometheus metrics; unauthenticated, as probes and scrapers expect. */
@@ -52,12 +84,16 @@ export const operationsRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger; metric
       schema: {
         tags: ['operations'],
         summary: 'Readiness: store reachable and read model caught up with it',
+        description: `Not ready: 503 with reason codes (${NOT_READY_REASONS.join(', ')}); details are in the log.`,
         response: { 200: ready, 503: notReady },
       },
     },
-    async (_request, reply) => {
-      const { reasons, head } = await notReadyReasons(ledger);
-      if (reasons.length > 0) return reply.code(503).send({ status: 'not ready' as const, reasons });
+    async (request, reply) => {
+      const { reasons, details, head } = await notReadyReasons(ledger);
+      if (reasons.length > 0) {
+        request.log.warn({ reasons, details }, 'not ready');
+        return reply.code(503).send({ status: 'not ready' as const, reasons });
+      }
       return { status: 'ready' as const, checkpoint: ledger.readModel.checkpoint.toString(), head: String(head) };
     },
   );

@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { VerificationCode } from '../../../projections/readModel/verifier';
 import type { Keyledger } from '../../composition';
 import { countVerification, type Metrics } from '../metrics';
-import type { FailureLimiter } from '../rateLimit';
+import type { PresentationLimiter } from '../rateLimit';
+import { isIP } from 'node:net';
 import { errorResponse, roleSchema } from '../schemas';
 import { presentVerification } from '../presenters';
 
@@ -20,6 +21,16 @@ export const verifyBody = z.object({
     .max(8)
     .optional()
     .meta({ description: 'Roles the key must all hold; default none.', example: ['user'] }),
+  client_ip: z
+    .string({ error: 'client_ip must be an IP address' })
+    .max(64, 'client_ip must be an IP address')
+    .refine((ip) => isIP(ip) !== 0, 'client_ip must be an IP address')
+    .optional()
+    .meta({
+      description:
+        "For a service verifying on its own clients' behalf (as the remote plugin does): the end client's address. Failures are then limited per end client.",
+      example: '203.0.113.7',
+    }),
 });
 
 const isoOrNull = z.string().nullable().meta({ example: '2026-12-10T10:00:00.000Z' });
@@ -58,7 +69,7 @@ const FAILED: ReadonlySet<VerificationCode> = new Set(['MALFORMED', 'NOT_FOUND',
 export interface VerifyRouteOptions {
   ledger: Keyledger;
   metrics: Metrics;
-  limiter: FailureLimiter;
+  limiter: PresentationLimiter;
 }
 
 /** Key verification for other services: the key is the credential, no admin key needed. */
@@ -70,21 +81,23 @@ export const verifyRoutes: FastifyPluginAsyncZod<VerifyRouteOptions> = async (ap
         tags: ['verification'],
         summary: 'Verify a key (and optionally its roles)',
         description:
-          'Always 200 for a well-formed request, valid or not. Failed verifications are rate limited per client address (429 with Retry-After).',
+          'Always 200 for a well-formed request, valid or not. A key that verifies is always answered; failed verifications are limited ' +
+          'per client (caller address and client_ip): over the limit, a failing key gets 429 with Retry-After.',
         body: verifyBody,
         response: { 200: verifyResponse, 400: errorResponse, 429: errorResponse },
       },
     },
     async (request, reply) => {
-      const retryAfter = limiter.retryAfterSeconds(request.ip);
-      if (retryAfter > 0)
-        return reply
-          .code(429)
-          .header('retry-after', String(retryAfter))
-          .send({ error: 'too many failed verifications; retry later' });
       const result = ledger.verifier.verify(request.body.key, request.body.roles ?? []);
       countVerification(metrics, result.code);
-      if (FAILED.has(result.code)) limiter.recordFailure(request.ip);
+      if (FAILED.has(result.code)) {
+        const retryAfter = limiter.failed(request.ip, request.body.client_ip);
+        if (retryAfter > 0)
+          return reply
+            .code(429)
+            .header('retry-after', String(retryAfter))
+            .send({ error: 'too many failed verifications; retry later' });
+      }
       return presentVerification(result);
     },
   );

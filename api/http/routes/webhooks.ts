@@ -26,7 +26,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger; metrics: 
   app,
   { ledger, metrics },
 ) => {
-  const admin = requireRoles(ledger.verifier, ['admin']);
+  const admin = requireRoles(ledger.verifier, { anyOf: ['admin'] });
   const { registry, service, dispatcher } = ledger.webhooks;
   registerWebhookMetrics(metrics.registry, ledger.webhooks);
   const found = (id: string) => {
