@@ -67,8 +67,8 @@ function createOrRenew({ data }: CreateOrRenewKey, state: ApiKeyState, ctx: Deci
 }
 
 function rotate({ data }: RotateKey, state: ApiKeyState, ctx: DecideContext): ApiKeyEvent[] {
+  // The stream is the alias's: a rotation names an existing key, so no alias rule applies here.
   if (state.status !== 'active') throw new KeyNotFoundError();
-  sameStream(state, normalizeAlias(data.alias));
   const grace = graceSecondsOf(data.graceSeconds);
   const expire = expiryOf(data.ttlSeconds, ctx);
   const owner = replaced(data.owner, state.owner, normalizeOwner);

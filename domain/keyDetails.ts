@@ -1,4 +1,4 @@
-import { InvalidCommandError, normalizeAlias } from './validation';
+import { InvalidCommandError, normalizeText } from './validation';
 
 /** A key's free-form metadata: a JSON object, kept as given. */
 export type KeyMeta = { [field: string]: unknown };
@@ -10,14 +10,9 @@ export const MIN_TTL_SECONDS = 60;
 
 const utf8 = new TextEncoder();
 
-/** An owner follows the alias's rules (trimmed, 1-128 characters, same Unicode rules); errors name `owner`. */
+/** An owner follows the alias's rules (trimmed, NFC, 1-128 characters, no control or format characters). */
 export function normalizeOwner(raw: unknown): string {
-  try {
-    return normalizeAlias(raw);
-  } catch (error) {
-    if (!(error instanceof InvalidCommandError)) throw error;
-    throw new InvalidCommandError(error.message.replace(/^alias/, 'owner'));
-  }
+  return normalizeText(raw, { field: 'owner', maxLength: OWNER_MAX_LENGTH });
 }
 
 export function normalizeMeta(raw: unknown): KeyMeta {

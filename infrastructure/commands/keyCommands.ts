@@ -117,8 +117,9 @@ export class KeyService {
       causationId: origin.causationId ?? origin.requestId,
       at: now.toISOString(),
     };
-    // A revocation names a stored alias, which later alias rules must not lock out.
-    const alias = command.type === 'RevokeKey' ? command.data.alias.trim() : normalizeAlias(command.data.alias);
+    // Revoke and rotate name a stored alias, which later alias rules must not lock out.
+    const existing = command.type === 'RevokeKey' || command.type === 'RotateKey';
+    const alias = existing ? command.data.alias.trim() : normalizeAlias(command.data.alias);
     return this.handler.handle(
       keyStreamName(alias),
       (state) => {
