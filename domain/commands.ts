@@ -57,7 +57,13 @@ export interface ImportKey {
   };
 }
 
-export type ApiKeyCommand = CreateOrRenewKey | RotateKey | RevokeKey | ImportKey;
+/** Records that the string with digest `keyHash` leaked, and revokes the key when `revoke`. */
+export interface ReportKeyLeak {
+  type: 'ReportKeyLeak';
+  data: { alias: string; keyHash: string; url: string | null; source: string | null; revoke: boolean };
+}
+
+export type ApiKeyCommand = CreateOrRenewKey | RotateKey | RevokeKey | ImportKey | ReportKeyLeak;
 
 /** What decide needs from the outside world, passed in as data so that decide stays pure. */
 export interface DecideContext {

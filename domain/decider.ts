@@ -1,4 +1,12 @@
-import type { ApiKeyCommand, CreateOrRenewKey, DecideContext, ImportKey, RevokeKey, RotateKey } from './commands';
+import type {
+  ApiKeyCommand,
+  CreateOrRenewKey,
+  DecideContext,
+  ImportKey,
+  ReportKeyLeak,
+  RevokeKey,
+  RotateKey,
+} from './commands';
 import type { ApiKeyEvent } from './events';
 import { evolve } from './evolve';
 import { graceSecondsOf, normalizeMeta, normalizeOwner, replaced, ttlSecondsOf } from './keyDetails';
@@ -86,17 +94,40 @@ function rotate({ data }: RotateKey, state: ApiKeyState, ctx: DecideContext): Ap
   ];
 }
 
-function revoke({ data }: RevokeKey, state: ApiKeyState, ctx: DecideContext): ApiKeyEvent[] {
+/** Which of the alias's strings has this digest while it still works; KeyNotFoundError when none. */
+function presented(
+  state: ApiKeyState,
+  keyHash: string,
+  nowMs: number,
+): KeyState & { presented: 'current' | 'previous' } {
   // Revoking needs an active key (expired-but-not-revoked counts, as in the seed); a second
   // revoke, or a string that is not this alias's, is "not found".
   if (state.status !== 'active') throw new KeyNotFoundError();
-  if (data.keyHash !== undefined) {
-    const current = data.keyHash === state.keyHash;
-    const inGrace =
-      data.keyHash === state.previousKey?.keyHash && statusAt(state, ctx.now.getTime(), 'previous') !== 'rotated';
-    if (!current && !inGrace) throw new KeyNotFoundError();
-  }
+  if (keyHash === state.keyHash) return { ...state, presented: 'current' };
+  if (keyHash === state.previousKey?.keyHash && statusAt(state, nowMs, 'previous') !== 'rotated')
+    return { ...state, presented: 'previous' };
+  throw new KeyNotFoundError();
+}
+
+function revoke({ data }: RevokeKey, state: ApiKeyState, ctx: DecideContext): ApiKeyEvent[] {
+  if (state.status !== 'active') throw new KeyNotFoundError();
+  if (data.keyHash !== undefined) presented(state, data.keyHash, ctx.now.getTime());
   return [{ type: 'ApiKeyRevoked', data: { alias: state.alias, revokedAt: ctx.now.toISOString() } }];
+}
+
+/** A leak of a string that works now: reported, and revoked with it unless the report says not to. */
+function reportLeak({ data }: ReportKeyLeak, state: ApiKeyState, ctx: DecideContext): ApiKeyEvent[] {
+  const key = presented(state, data.keyHash, ctx.now.getTime());
+  const at = ctx.now.toISOString();
+  const keyPrefix = key.presented === 'current' ? key.keyPrefix : (key.previousKey?.keyPrefix ?? null);
+  const events: ApiKeyEvent[] = [
+    {
+      type: 'ApiKeyLeakReported',
+      data: { alias: key.alias, keyPrefix, url: data.url, source: data.source, reportedAt: at },
+    },
+  ];
+  if (data.revoke) events.push({ type: 'ApiKeyRevoked', data: { alias: key.alias, revokedAt: at } });
+  return events;
 }
 
 function importKey({ data }: ImportKey, state: ApiKeyState, ctx: DecideContext): ApiKeyEvent[] {
@@ -144,6 +175,8 @@ export function decide(command: ApiKeyCommand, state: ApiKeyState, ctx: DecideCo
       return revoke(command, state, ctx);
     case 'ImportKey':
       return importKey(command, state, ctx);
+    case 'ReportKeyLeak':
+      return reportLeak(command, state, ctx);
   }
 }
 

@@ -82,7 +82,25 @@ export interface ApiKeyRevoked {
   };
 }
 
-export type ApiKeyEvent = ApiKeyCreated | ApiKeyRenewed | ApiKeyRotated | ApiKeyImported | ApiKeyRevoked;
+/**
+ * A key of ours was reported as exposed (a secret-scanning report or a holder's revocation request);
+ * the key is revoked by an ApiKeyRevoked appended with it, unless automatic revocation is off.
+ */
+export interface ApiKeyLeakReported {
+  type: 'ApiKeyLeakReported';
+  data: {
+    alias: string;
+    /** Display prefix of the reported string (the current key, or the one a rotation replaced). */
+    keyPrefix: string | null;
+    /** Where it was found, as the report says; null when it does not say. */
+    url: string | null;
+    source: string | null;
+    reportedAt: string;
+  };
+}
+
+export type ApiKeyEvent =
+  ApiKeyCreated | ApiKeyRenewed | ApiKeyRotated | ApiKeyImported | ApiKeyRevoked | ApiKeyLeakReported;
 export type ApiKeyEventType = ApiKeyEvent['type'];
 export const API_KEY_EVENT_TYPES: readonly ApiKeyEventType[] = [
   'ApiKeyCreated',
@@ -90,4 +108,5 @@ export const API_KEY_EVENT_TYPES: readonly ApiKeyEventType[] = [
   'ApiKeyRotated',
   'ApiKeyImported',
   'ApiKeyRevoked',
+  'ApiKeyLeakReported',
 ];

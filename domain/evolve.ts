@@ -76,6 +76,9 @@ export function evolve(state: ApiKeyState, event: ApiKeyEvent): ApiKeyState {
         },
       };
     }
+    case 'ApiKeyLeakReported':
+      // The revocation, if any, is its own event.
+      return state;
     case 'ApiKeyRevoked': {
       if (state.status === 'absent') return state;
       const revokedAt = Date.parse(event.data.revokedAt);

@@ -8,6 +8,7 @@ export const EVENT_SCHEMA_VERSION: Record<ApiKeyEventType, number> = {
   ApiKeyRotated: 1,
   ApiKeyImported: 1,
   ApiKeyRevoked: 1,
+  ApiKeyLeakReported: 1,
 };
 
 export function storedEventType(type: ApiKeyEventType): string {

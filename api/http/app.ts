@@ -21,6 +21,9 @@ import { auditRoutes } from './routes/audit';
 import { operationsRoutes } from './routes/operations';
 import { consoleRoutes } from '../console/routes';
 import { verifyRoutes } from './routes/verify';
+import { webhookRoutes } from './routes/webhooks';
+import { leakReportRoutes } from './routes/leakReports';
+import { revokeLeakedRoutes } from './routes/revokeLeaked';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** A key's shape (`<prefix>_<base62>`), or a long run of letters and digits mixing both cases (a key's body). */
@@ -126,5 +129,8 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await app.register(verifyRoutes, { ledger, metrics, limiter });
   await app.register(operationsRoutes, { ledger, metrics });
   await app.register(consoleRoutes);
+  await app.register(webhookRoutes, { ledger, metrics });
+  await app.register(leakReportRoutes, { ledger });
+  await app.register(revokeLeakedRoutes, { ledger });
   return app;
 }

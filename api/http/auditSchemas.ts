@@ -124,7 +124,8 @@ export const auditChanges = z
 
 const historyFields = {
   type: z.string().meta({
-    description: 'Event type: ApiKeyCreated, ApiKeyRenewed, ApiKeyRotated, ApiKeyImported or ApiKeyRevoked.',
+    description:
+      'Event type: ApiKeyCreated, ApiKeyRenewed, ApiKeyRotated, ApiKeyImported, ApiKeyRevoked or ApiKeyLeakReported.',
     example: 'ApiKeyCreated',
   }),
   version: z.number().int().meta({ description: 'Schema version of the stored event.', example: 1 }),

@@ -93,6 +93,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'verification', description: 'Verify a key for another service' },
         { name: 'operations', description: 'Health, readiness, metrics and this document' },
         { name: 'console', description: 'The admin console (a page in the browser, over this API)' },
+        { name: 'webhooks', description: 'Admin: signed push delivery of key events' },
+        { name: 'leaks', description: 'Leak response: secret-scanning reports and revocation by key holders' },
       ],
       components: {
         securitySchemes: {

@@ -13,6 +13,8 @@ export interface CommandOrigin {
   requestId: string;
   correlationId?: string;
   causationId?: string;
+  /** More for the events' metadata (e.g. where a reported leak was found). */
+  details?: Record<string, unknown>;
 }
 
 /** What the service needs from the read model, without depending on it. */
@@ -108,6 +110,7 @@ export class KeyService {
       maxTtlSeconds: this.settings.maxTtlSeconds,
     };
     const metadata: EventMetadata = {
+      ...origin.details,
       actor: origin.actor,
       requestId: origin.requestId,
       correlationId: origin.correlationId ?? origin.requestId,

@@ -48,6 +48,7 @@ const REQUIRED: Record<string, Record<string, (v: unknown) => boolean>> = {
     ...ownerAndMeta,
   },
   ApiKeyRevoked: { alias: isText, revokedAt: isTime },
+  ApiKeyLeakReported: { alias: isText, reportedAt: isTime },
 };
 
 function wellFormed(event: ApiKeyEvent): boolean {

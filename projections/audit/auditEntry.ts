@@ -93,6 +93,8 @@ function changesOf(event: ApiKeyEvent | undefined): AuditChanges {
       };
     case 'ApiKeyRevoked':
       return { active: false };
+    case 'ApiKeyLeakReported':
+      return {};
   }
 }
 
