@@ -13,6 +13,9 @@ import { PeriodicSnapshotter } from '../projections/readModel/periodicSnapshotte
 import { ProjectionRunner } from '../projections/readModel/projectionRunner';
 import { ReadModelSnapshots } from '../projections/readModel/snapshot';
 import { KeyVerifier } from '../projections/readModel/verifier';
+import { openWebhooks, type Webhooks } from './webhookComposition';
+import { LeakService } from '../infrastructure/leaks/leakCommands';
+import { loadReportKeys, type ReportKey } from '../infrastructure/leaks/leakReportKeys';
 
 export interface Keyledger {
   config: Config;
@@ -23,6 +26,10 @@ export interface Keyledger {
   projection: ProjectionRunner;
   keys: KeyService;
   verifier: KeyVerifier;
+  webhooks: Webhooks;
+  leaks: LeakService;
+  /** Keys a secret-scanning report may be signed with (LEAK_REPORT_PUBLIC_KEYS); none: every report is refused. */
+  leakReportKeys: ReportKey[];
   close(): Promise<void>;
 }
 
@@ -45,8 +52,16 @@ export async function openKeyledger(
     clock?: () => Date;
     /** Persist the read model in DATA_DIR (default true). */
     snapshots?: boolean;
+    /** Run webhook delivery in this process (default true; the CLI does not). */
+    deliverWebhooks?: boolean;
   } = {},
 ): Promise<Keyledger> {
+  let leakReportKeys: ReportKey[] = [];
+  try {
+    if (config.LEAK_REPORT_PUBLIC_KEYS) leakReportKeys = loadReportKeys(config.LEAK_REPORT_PUBLIC_KEYS);
+  } catch (error) {
+    throw new Error(`LEAK_REPORT_PUBLIC_KEYS: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const store = options.store ?? (await openStore(config, logger));
   let malformed = 0;
   listenForMalformedEvents((recorded) => {
@@ -89,12 +104,31 @@ export async function openKeyledger(
     sealer,
     {
       aliasOfKeyHash: (hash) => readModel.aliasOfHash(hash),
+      aliasesOfOwner: (owner) =>
+        readModel
+          .list()
+          .filter((view) => view.owner === owner)
+          .map((view) => view.alias),
       waitForPosition: (position) => projection.waitForPosition(position, config.READ_YOUR_WRITES_TIMEOUT_MS),
     },
-    { ttlMs: config.KEY_TTL_SECONDS * 1000, keyPrefix: config.APIKEY_PREFIX, clock: options.clock },
+    {
+      ttlSeconds: config.KEY_TTL_SECONDS,
+      maxTtlSeconds: config.MAX_KEY_TTL_SECONDS,
+      keyPrefix: config.APIKEY_PREFIX,
+      clock: options.clock,
+    },
   );
   projection.start();
   snapshotter?.start();
+  const webhooks = openWebhooks({
+    store,
+    config,
+    sealer,
+    readModel,
+    logger,
+    deliver: options.deliverWebhooks !== false,
+    clock: options.clock,
+  });
   return {
     config,
     malformedEvents: () => malformed,
@@ -103,7 +137,11 @@ export async function openKeyledger(
     projection,
     keys,
     verifier: new KeyVerifier(readModel, config.APIKEY_PREFIX),
+    webhooks,
+    leaks: new LeakService(keys, { autoRevoke: config.LEAK_AUTO_REVOKE }),
+    leakReportKeys,
     async close() {
+      await webhooks.stop();
       await projection.stop();
       await snapshotter?.stop();
       await store.close();

@@ -85,6 +85,8 @@ async function benchVerify(): Promise<Result> {
         sealedKey: 'v1.x',
         expire: new Date(now + 15 * DAY_MS).toISOString(),
         createdAt: new Date(now).toISOString(),
+        owner: null,
+        meta: null,
       },
       metadata: { actor: 'b', requestId: 'b', correlationId: 'b', causationId: 'b', at: '' },
       streamName: `apikey-svc-${i}`,

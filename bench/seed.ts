@@ -83,6 +83,8 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
           sealedKey: sealer.seal(key, keyHash),
           expire,
           createdAt: iso,
+          owner: null,
+          meta: null,
         };
         insert.run(
           uuidv7(),
@@ -118,6 +120,8 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
           roles: rolesFor(k + revision),
           expire,
           renewedAt: iso,
+          owner: null,
+          meta: null,
           reactivated: !active[k],
         };
         active[k] = 1;

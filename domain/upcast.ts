@@ -3,9 +3,12 @@ import { API_KEY_EVENT_TYPES } from './events';
 
 /** Current schema version of each event type; the stored type is `<Type>.v<version>`. */
 export const EVENT_SCHEMA_VERSION: Record<ApiKeyEventType, number> = {
-  ApiKeyCreated: 1,
-  ApiKeyRenewed: 1,
+  ApiKeyCreated: 2,
+  ApiKeyRenewed: 2,
+  ApiKeyRotated: 1,
+  ApiKeyImported: 1,
   ApiKeyRevoked: 1,
+  ApiKeyLeakReported: 1,
 };
 
 export function storedEventType(type: ApiKeyEventType): string {
@@ -21,13 +24,34 @@ export function parseStoredEventType(stored: string): { type: ApiKeyEventType; v
   return { type, version };
 }
 
+type Data = Record<string, unknown>;
+
+/** v1 -> v2 of created and renewed: keys had no owner and no metadata. */
+const withoutOwnerOrMeta = (data: Data): Data => ({ ...data, owner: null, meta: null });
+
+/** One step per version: UPCASTERS[type][v] turns version v into version v + 1. */
+const UPCASTERS: Partial<Record<ApiKeyEventType, Record<number, (data: Data) => Data>>> = {
+  ApiKeyCreated: { 1: withoutOwnerOrMeta },
+  ApiKeyRenewed: { 1: withoutOwnerOrMeta },
+};
+
 /**
- * Turns a stored event into the current domain shape. Older versions are mapped here,
- * one step per version, so decide/evolve only ever see the current shape.
- * Returns undefined for events that are not API-key events.
+ * Turns a stored event into the current domain shape, so decide/evolve only ever see
+ * the current shape. Returns undefined for events that are not API-key events, or of
+ * a version newer than this code knows.
  */
-export function upcast(storedType: string, data: Record<string, unknown>): ApiKeyEvent | undefined {
+export function upcast(storedType: string, data: Data): ApiKeyEvent | undefined {
   const parsed = parseStoredEventType(storedType);
-  if (!parsed || parsed.version !== EVENT_SCHEMA_VERSION[parsed.type]) return undefined;
-  return { type: parsed.type, data } as ApiKeyEvent;
+  if (!parsed) return undefined;
+  const current = EVENT_SCHEMA_VERSION[parsed.type];
+  let version = parsed.version;
+  let shaped = data;
+  while (version < current) {
+    const step = UPCASTERS[parsed.type]?.[version];
+    if (!step) return undefined;
+    shaped = step(shaped);
+    version++;
+  }
+  if (version !== current) return undefined;
+  return { type: parsed.type, data: shaped } as ApiKeyEvent;
 }

@@ -18,7 +18,7 @@ function newestIn(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestIn(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (/\.(ts|html|css|svg)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -31,6 +31,11 @@ function builtAt() {
   }
 }
 
+// The admin console (api/console/build.mjs, esbuild) is built with dist/, and when its bundle is missing.
+const CONSOLE_BUILD = join(ROOT, 'api', 'console', 'build.mjs');
+const hasConsole = existsSync(CONSOLE_BUILD);
+const consoleMissing = hasConsole && !existsSync(join(ROOT, 'dist', 'console', 'app.js'));
+
 const newestSource = Math.max(
   ...SOURCES.map((dir) => newestIn(join(ROOT, dir))),
   ...CONFIGS.map((file) => statSync(join(ROOT, file)).mtimeMs),
@@ -38,11 +43,12 @@ const newestSource = Math.max(
 // tsc's incremental build does not re-emit an output deleted behind its back: start it afresh then.
 if (!OUTPUTS.every((file) => existsSync(file))) rmSync(MARKER, { force: true });
 // KEYLEDGER_SKIP_BUILD=1: dist/ is known to be fresh (the test suite builds it once, then runs `npm start`).
-if (process.env.KEYLEDGER_SKIP_BUILD !== '1' && builtAt() < newestSource) {
+if (process.env.KEYLEDGER_SKIP_BUILD !== '1' && (builtAt() < newestSource || consoleMissing)) {
   process.stderr.write('keyledger: sources changed since the last build; building dist/ ...\n');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   await import('./binMode.mjs');
+  if (hasConsole) execFileSync(process.execPath, [CONSOLE_BUILD], { cwd: ROOT, stdio: 'inherit' });
   // tsc leaves its build info alone when nothing but a file's time changed.
   const now = new Date();
   utimesSync(MARKER, now, now);

@@ -44,6 +44,9 @@ export function describeFailure(error: unknown): { code: number; message: string
   const isConfigError = error instanceof Error && error.name === 'ConfigError';
   if (error instanceof InvalidCommandError || isConfigError || error instanceof RefusedError)
     return { code: EXIT.REFUSED, message: error.message };
+  // The store's answer, written for operators: its address (never the credentials) and what it said.
+  if (error instanceof Error && ['EventStoreUnavailableError', 'EventStoreAccessDeniedError'].includes(error.name))
+    return { code: EXIT.REFUSED, message: error.message };
   const name = error instanceof Error ? error.name : 'unknown';
   return { code: EXIT.REFUSED, message: `${name}: could not complete the command` };
 }

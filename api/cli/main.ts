@@ -39,6 +39,7 @@ async function openLedger(env: NodeJS.ProcessEnv): Promise<Keyledger> {
   const ledger = await openKeyledger(
     loadConfig(env),
     createLogger(env.LOG_LEVEL_CLI ?? 'warn', process.stderr as never),
+    { deliverWebhooks: false },
   );
   try {
     await ledger.projection.catchUp(60_000);

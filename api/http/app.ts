@@ -13,7 +13,11 @@ import { apiKeyRoutes } from './routes/apiKeys';
 import { auditRoutes } from './routes/audit';
 import { changeFeedRoutes } from './routes/changes';
 import { operationsRoutes } from './routes/operations';
+import { consoleRoutes } from '../console/routes';
 import { verifyRoutes } from './routes/verify';
+import { webhookRoutes } from './routes/webhooks';
+import { leakReportRoutes } from './routes/leakReports';
+import { revokeLeakedRoutes } from './routes/revokeLeaked';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /**
@@ -116,5 +120,9 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await app.register(verifyRoutes, { ledger, metrics, limiter });
   await app.register(changeFeedRoutes, { ledger });
   await app.register(operationsRoutes, { ledger, metrics });
+  await app.register(consoleRoutes);
+  await app.register(webhookRoutes, { ledger, metrics });
+  await app.register(leakReportRoutes, { ledger });
+  await app.register(revokeLeakedRoutes, { ledger });
   return app;
 }

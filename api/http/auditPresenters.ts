@@ -11,6 +11,11 @@ function presentChanges(c: AuditEntry['changes']) {
     ...(c.active !== undefined && { is_active: c.active }),
     ...(c.keyPrefix !== undefined && { key_prefix: c.keyPrefix }),
     ...(c.reactivated !== undefined && { reactivated: c.reactivated }),
+    ...(c.owner !== undefined && { owner: c.owner }),
+    ...(c.meta !== undefined && { meta: c.meta }),
+    ...(c.previousKeyValidUntil !== undefined && {
+      previous_key_valid_until: c.previousKeyValidUntil === null ? null : iso(c.previousKeyValidUntil),
+    }),
   };
 }
 

@@ -6,13 +6,13 @@ import {
   codePointLength,
   type ApiKeyEventType,
 } from '../../domain';
-import { keySummary, roleSchema } from './schemas';
+import { aliasOut, keyPrefixOut, keySummary, nameOut, roleSchema } from './schemas';
 
 const EXAMPLE_TIME = '2026-03-05T12:00:00.000Z';
 
 /** An ISO-8601 date-time with a zone (Z or an offset), parsed to epoch milliseconds. */
 /** An integer query parameter in [min, max] with a default; one message for every way it can be wrong. */
-function boundedInt(name: string, min: number, max: number, fallback: number) {
+export function boundedInt(name: string, min: number, max: number, fallback: number) {
   const message = `${name} must be an integer between ${min} and ${max}`;
   return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback);
 }
@@ -109,6 +109,12 @@ export const auditChanges = z
     is_active: z.boolean().optional(),
     key_prefix: z.string().optional().meta({ description: 'Display prefix of a new key; not a secret.' }),
     reactivated: z.boolean().optional().meta({ description: 'A renewal that brought a revoked key back.' }),
+    owner: z.string().nullable().optional().meta({ description: 'Owner after the event (null: none).' }),
+    meta: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: 'Metadata after the event.' }),
+    previous_key_valid_until: isoTime
+      .nullable()
+      .optional()
+      .meta({ description: 'Rotation: until when the replaced key keeps working (null: it stopped at once).' }),
   })
   .meta({
     id: 'AuditChanges',
@@ -117,17 +123,19 @@ export const auditChanges = z
   });
 
 const historyFields = {
-  type: z
-    .string()
-    .meta({ description: 'Event type: ApiKeyCreated, ApiKeyRenewed or ApiKeyRevoked.', example: 'ApiKeyCreated' }),
+  type: z.string().meta({
+    description:
+      'Event type: ApiKeyCreated, ApiKeyRenewed, ApiKeyRotated, ApiKeyImported, ApiKeyRevoked or ApiKeyLeakReported.',
+    example: 'ApiKeyCreated',
+  }),
   version: z.number().int().meta({ description: 'Schema version of the stored event.', example: 1 }),
   time: isoTime.meta({ description: 'When the command was decided (ISO-8601 UTC).', example: EXAMPLE_TIME }),
   actor: z
     .string()
     .meta({ description: 'Alias of the admin key that sent the command, or cli:<os user>.', example: 'alice' }),
   request_id: z.string().meta({ description: 'The x-request-id of the command.', example: 'req-1' }),
-  correlation_id: z.string(),
-  causation_id: z.string(),
+  correlation_id: z.string().meta({ description: 'Joins the events of one request.', example: 'req-1' }),
+  causation_id: z.string().meta({ description: 'What caused this event: the request id.', example: 'req-1' }),
   changes: auditChanges,
   revision: z.number().int().meta({ description: 'Revision within the key stream, from 0.', example: 0 }),
   position: z.string().meta({ description: 'Global position in the log, as a decimal string.', example: '42' }),
@@ -135,7 +143,7 @@ const historyFields = {
 
 export const historyItem = z.object(historyFields).meta({ id: 'HistoryItem' });
 export const historyResponse = z
-  .object({ alias: z.string(), items: z.array(historyItem) })
+  .object({ alias: aliasOut, items: z.array(historyItem) })
   .meta({ id: 'KeyHistory', description: 'Every change of the key, oldest first.' });
 
 export const auditItem = z
@@ -147,7 +155,7 @@ export const auditPage = z
     next_cursor: z
       .string()
       .nullable()
-      .meta({ description: 'Pass as cursor for the next page; null at the end of the log.' }),
+      .meta({ description: 'Pass as cursor for the next page; null at the end of the log.', example: 'ZGVzYzo0Mg' }),
   })
   .meta({ id: 'AuditPage' });
 
@@ -158,10 +166,10 @@ export const holdersResponse = z
     to: isoTime.meta({ description: 'End of the window, exclusive (equal to from, for at).' }),
     keys: z.array(
       z.object({
-        alias: z.string(),
-        name: z.string(),
+        alias: aliasOut,
+        name: nameOut,
         roles: z.array(roleSchema),
-        key_prefix: z.string(),
+        key_prefix: keyPrefixOut,
         expire: isoTime,
         held_at: isoTime.meta({ description: 'First instant of the window at which the key held the role.' }),
       }),

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { InvalidCommandError, KeyNotFoundError } from '../../domain';
+import { WebhookNotFoundError } from '../../domain/webhooks';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../infrastructure/eventStore/port';
 import { ProjectionTimeoutError } from '../../projections/readModel/projectionRunner';
 
@@ -57,6 +58,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isBodyParseError(error)) return sendError(reply, 400, INVALID_BODY);
     if (error instanceof InvalidCommandError) return sendError(reply, 400, error.message);
     if (error instanceof KeyNotFoundError) return sendError(reply, 404, 'API key not found');
+    if (error instanceof WebhookNotFoundError) return sendError(reply, 404, 'webhook not found');
     if (error instanceof EventStoreUnavailableError) {
       request.log.warn({ err: error }, 'event store unavailable');
       void reply.header('retry-after', '1');

@@ -111,13 +111,15 @@ const COMMAND_ROUTES: Record<string, string> = {
   'POST /api/apikey': 'CreateOrRenewKey',
   'POST /api/apikey/': 'CreateOrRenewKey',
   'DELETE /api/apikey/:key': 'RevokeKey',
+  'POST /api/apikey/:alias/revoke': 'RevokeKey',
+  'POST /api/apikey/:alias/rotate': 'RotateKey',
 };
 
 /** The outcome of a command from its answer; undefined when no command was sent (auth refused). */
 function commandOutcome(type: string, status: number): string | undefined {
   if (status === 401 || status === 403 || status === 429) return undefined;
   if (status === 201) return 'created';
-  if (status === 200) return type === 'RevokeKey' ? 'revoked' : 'renewed';
+  if (status === 200) return type === 'RevokeKey' ? 'revoked' : type === 'RotateKey' ? 'rotated' : 'renewed';
   if (status === 404) return 'not_found';
   if (status === 503) return 'unavailable';
   if (status >= 400 && status < 500) return 'rejected';

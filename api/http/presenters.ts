@@ -1,26 +1,12 @@
-import type { ActiveKeyState, CreateOrRenewOutcome } from '../../infrastructure/commands/keyCommands';
+import type { KeyState } from '../../domain';
 import { statusAt } from '../../domain';
+import type { CreateOrRenewOutcome, RotateOutcome } from '../../infrastructure/commands/keyCommands';
 import type { KeyView } from '../../projections/readModel/keyView';
+import { isoText as iso } from '../plugin/verifyAnswer';
 
-/**
- * ISO-8601 text of an instant. toISOString costs ~1 us, as much as the rest of a verify answer;
- * answers repeat the same instants of the keys in use, so the texts are kept (bounded).
- */
-const ISO_TEXTS = new Map<number, string>();
-function iso(ms: number): string {
-  let text = ISO_TEXTS.get(ms);
-  if (text === undefined) {
-    if (ISO_TEXTS.size >= 10_000) ISO_TEXTS.clear();
-    ISO_TEXTS.set(ms, (text = new Date(ms).toISOString()));
-  }
-  return text;
-}
-
-/** The create/renew answer: the only answer that ever carries a key. */
-export function presentCreated(outcome: CreateOrRenewOutcome) {
-  const s: ActiveKeyState = outcome.state;
+function presentIssued(key: string | null, s: KeyState) {
   return {
-    key: outcome.key,
+    key,
     alias: s.alias,
     name: s.name,
     roles: s.roles,
@@ -28,7 +14,24 @@ export function presentCreated(outcome: CreateOrRenewOutcome) {
     expire: iso(s.expire),
     created_at: iso(s.createdAt),
     updated_at: iso(s.updatedAt),
-    renewed: outcome.renewed,
+    owner: s.owner,
+    meta: s.meta,
+  };
+}
+
+/** The create/renew answer: with the rotate answer, the only answers that ever carry a key. */
+export function presentCreated(outcome: CreateOrRenewOutcome) {
+  return { ...presentIssued(outcome.key, outcome.state), renewed: outcome.renewed };
+}
+
+export function presentRotated(outcome: RotateOutcome) {
+  const until = outcome.previousKeyValidUntil;
+  return {
+    ...presentIssued(outcome.key, outcome.state),
+    key: outcome.key,
+    renewed: true,
+    rotated: true as const,
+    previous_key_valid_until: until === null ? null : iso(until),
   };
 }
 
@@ -42,6 +45,8 @@ export function presentSummary(view: KeyView, nowMs: number) {
     status: statusAt(view, nowMs),
     expire: iso(view.expire),
     key_prefix: view.keyPrefix,
+    owner: view.owner,
+    meta: view.meta,
     created_at: iso(view.createdAt),
     updated_at: iso(view.updatedAt),
     last_used_at: view.lastUsedAt === undefined ? null : iso(view.lastUsedAt),

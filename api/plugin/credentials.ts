@@ -7,6 +7,7 @@ export const UNAUTHORIZED: Partial<Record<VerificationCode, string>> = {
   NOT_FOUND: 'invalid API key',
   EXPIRED: 'API key expired',
   REVOKED: 'API key revoked',
+  ROTATED: 'API key rotated',
 };
 
 /** `Authorization: Bearer <key>` first, then `X-API-Key: <key>`. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isWellFormedKey } from '../../infrastructure/keys/keyFormat';
+import { isMalformedKey } from '../../infrastructure/keys/keyFormat';
 import type { Role, VerifyAnswer } from './verifyAnswer';
 import { ChangeFeed } from './changeFeed';
 
@@ -17,7 +17,7 @@ export class VerifierUnavailableError extends Error {
 
 export interface RemoteVerifierOptions {
   verifyUrl: string;
-  /** The service's APIKEY_PREFIX (default `ak`): a key of another shape, or with a bad checksum, is refused here. */
+  /** The service's APIKEY_PREFIX (default `ak`): a key with that prefix but a bad checksum, an empty key or one over 512 characters is refused here. */
   keyPrefix?: string;
   /** How long an answer is reused; capped at MAX_CACHE_TTL_MS so a revocation takes effect within seconds. */
   cacheTtlMs?: number;
@@ -42,6 +42,7 @@ const CODES: ReadonlySet<string> = new Set([
   'NOT_FOUND',
   'EXPIRED',
   'REVOKED',
+  'ROTATED',
   'INSUFFICIENT_ROLE',
   'MALFORMED',
 ]);
@@ -53,6 +54,8 @@ const MALFORMED: Readonly<VerifyAnswer> = Object.freeze({
   name: null,
   roles: null,
   expire: null,
+  owner: null,
+  meta: null,
 });
 
 function isAnswer(body: unknown): body is VerifyAnswer {
@@ -112,7 +115,7 @@ export class RemoteVerifier {
 
   /** `clientIp`: the end client's address, sent as `client_ip` so that the service limits failures per end client. */
   async verify(key: string, roles: readonly Role[] = [], clientIp?: string): Promise<VerifyAnswer> {
-    if (!isWellFormedKey(key, this.keyPrefix)) return MALFORMED;
+    if (isMalformedKey(key, this.keyPrefix)) return MALFORMED;
     const id = `${createHash('sha256').update(key).digest('base64url')}|${[...roles].sort().join(',')}`;
     const now = Date.now();
     const hit = this.cache.get(id);

@@ -3,7 +3,8 @@ import type { Role } from '../../domain/roles';
 export type { Role };
 
 /** What a verification decided; the codes of POST /api/apikey/verify. */
-export type VerificationCode = 'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
+export type VerificationCode =
+  'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'ROTATED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
 
 /** The answer of POST /api/apikey/verify. */
 export interface VerifyAnswer {
@@ -14,6 +15,9 @@ export interface VerifyAnswer {
   roles: Role[] | null;
   /** ISO-8601 UTC. */
   expire: string | null;
+  /** Whose key it is, and its metadata (null when unset or not found). */
+  owner: string | null;
+  meta: Record<string, unknown> | null;
 }
 
 /** The fields of a found key that an answer shows. */
@@ -23,6 +27,22 @@ export interface VerifiedKeyView {
   roles: Role[];
   /** Epoch milliseconds. */
   expire: number;
+  owner: string | null;
+  meta: Record<string, unknown> | null;
+}
+
+/**
+ * ISO-8601 text of an instant. toISOString costs ~1 us, as much as the rest of a verify answer
+ * (bench/RESULTS.md); answers repeat the same instants of the keys in use, so texts are kept (bounded).
+ */
+const ISO_TEXTS = new Map<number, string>();
+export function isoText(ms: number): string {
+  let text = ISO_TEXTS.get(ms);
+  if (text === undefined) {
+    if (ISO_TEXTS.size >= 10_000) ISO_TEXTS.clear();
+    ISO_TEXTS.set(ms, (text = new Date(ms).toISOString()));
+  }
+  return text;
 }
 
 /** One presenter for the endpoint and the in-process plugin, so that both answer alike. */
@@ -33,6 +53,8 @@ export function toVerifyAnswer({ code, view }: { code: VerificationCode; view?: 
     alias: view?.alias ?? null,
     name: view?.name ?? null,
     roles: view?.roles ?? null,
-    expire: view ? new Date(view.expire).toISOString() : null,
+    expire: view ? isoText(view.expire) : null,
+    owner: view?.owner ?? null,
+    meta: view?.meta ?? null,
   };
 }

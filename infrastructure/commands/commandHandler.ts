@@ -1,6 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, RecordedEvent } from '../eventStore/port';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../eventStore/port';
+import {
+  EventStoreAccessDeniedError,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+} from '../eventStore/port';
 import { KeyedLock } from './keyedLock';
 
 export interface StoredEventCodec<Event> {
@@ -24,11 +28,36 @@ export interface HandleResult<State, Event> {
 export interface CommandHandlerOptions {
   /** Attempts of load-decide-append when another writer won the race. */
   maxAttempts?: number;
-  /** Retries of the same append (same event ids) after the store did not answer. */
-  unavailableRetries?: number;
+  /**
+   * How long a command keeps retrying while the store answers "not now" (unavailable, not
+   * ready, not leader, timed out): the same append (same event ids, same expected revision)
+   * is sent again, with backoff, until this budget is spent; then EventStoreUnavailableError.
+   */
+  unavailableBudgetMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FIRST_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 1_000;
+
+/**
+ * Runs `attempt` again while it fails with EventStoreUnavailableError, with exponential backoff
+ * (half fixed, half jitter), until `budgetMs` has passed; then rethrows the last error. An access
+ * refusal is not retried: waiting does not fix credentials.
+ */
+async function retryWhileUnavailable<T>(attempt: () => Promise<T>, budgetMs: number): Promise<T> {
+  const giveUpAt = Date.now() + budgetMs;
+  for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(MAX_BACKOFF_MS, backoff * 2)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof EventStoreUnavailableError) || error instanceof EventStoreAccessDeniedError) throw error;
+      const wait = backoff / 2 + Math.random() * (backoff / 2);
+      if (Date.now() + wait > giveUpAt) throw error;
+      await sleep(wait);
+    }
+  }
+}
 
 /**
  * Load-decide-append with optimistic concurrency: fold the stream into state, decide,
@@ -37,7 +66,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class CommandHandler<State, Event> {
   private readonly lock = new KeyedLock();
   private readonly maxAttempts: number;
-  private readonly unavailableRetries: number;
+  private readonly unavailableBudgetMs: number;
 
   constructor(
     private readonly store: EventStore,
@@ -46,11 +75,11 @@ export class CommandHandler<State, Event> {
     options: CommandHandlerOptions = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 30;
-    this.unavailableRetries = options.unavailableRetries ?? 1;
+    this.unavailableBudgetMs = options.unavailableBudgetMs ?? 3_000;
   }
 
   async load(streamName: string): Promise<{ state: State; expected: ExpectedRevision }> {
-    const recorded = await this.store.readStream(streamName);
+    const recorded = await retryWhileUnavailable(() => this.store.readStream(streamName), this.unavailableBudgetMs);
     let state = this.decider.initialState();
     for (const r of recorded) {
       const event = this.codec.fromRecorded(r);
@@ -83,19 +112,15 @@ export class CommandHandler<State, Event> {
     });
   }
 
-  private async appendWithRetry(
+  private appendWithRetry(
     streamName: string,
     events: Parameters<EventStore['appendToStream']>[1],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    for (let retry = 0; ; retry++) {
-      try {
-        return await this.store.appendToStream(streamName, events, expected);
-      } catch (error) {
-        // Same ids and expected revision: the store dedupes if the first try did land.
-        if (!(error instanceof EventStoreUnavailableError) || retry >= this.unavailableRetries) throw error;
-        await sleep(100);
-      }
-    }
+    // Same ids and expected revision: the store dedupes if an earlier try did land.
+    return retryWhileUnavailable(
+      () => this.store.appendToStream(streamName, events, expected),
+      this.unavailableBudgetMs,
+    );
   }
 }

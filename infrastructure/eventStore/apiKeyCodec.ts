@@ -11,12 +11,44 @@ export const aliasOfStream = (streamName: string): string =>
 const isText = (v: unknown) => typeof v === 'string';
 const isTime = (v: unknown) => typeof v === 'string' && Number.isFinite(Date.parse(v));
 const isTextList = (v: unknown) => Array.isArray(v) && v.every(isText);
+const isTextOrNull = (v: unknown) => v === null || isText(v);
+const isTimeOrNull = (v: unknown) => v === null || isTime(v);
+const isObjectOrNull = (v: unknown) => v === null || (typeof v === 'object' && !Array.isArray(v));
+const ownerAndMeta = { owner: isTextOrNull, meta: isObjectOrNull };
 
 /** The fields every reader relies on, per event type; anything else in `data` is not looked at. */
 const REQUIRED: Record<string, Record<string, (v: unknown) => boolean>> = {
-  ApiKeyCreated: { alias: isText, name: isText, roles: isTextList, keyHash: isText, keyPrefix: isText, expire: isTime },
-  ApiKeyRenewed: { alias: isText, name: isText, roles: isTextList, expire: isTime, renewedAt: isTime },
+  ApiKeyCreated: {
+    alias: isText,
+    name: isText,
+    roles: isTextList,
+    keyHash: isText,
+    keyPrefix: isText,
+    expire: isTime,
+    ...ownerAndMeta,
+  },
+  ApiKeyRenewed: { alias: isText, name: isText, roles: isTextList, expire: isTime, renewedAt: isTime, ...ownerAndMeta },
+  ApiKeyRotated: {
+    alias: isText,
+    keyHash: isText,
+    keyPrefix: isText,
+    expire: isTime,
+    rotatedAt: isTime,
+    previousKeyValidUntil: isTimeOrNull,
+    ...ownerAndMeta,
+  },
+  ApiKeyImported: {
+    alias: isText,
+    name: isText,
+    roles: isTextList,
+    keyHash: isText,
+    keyPrefix: isTextOrNull,
+    expire: isTime,
+    importedAt: isTime,
+    ...ownerAndMeta,
+  },
   ApiKeyRevoked: { alias: isText, revokedAt: isTime },
+  ApiKeyLeakReported: { alias: isText, reportedAt: isTime },
 };
 
 function wellFormed(event: ApiKeyEvent): boolean {

@@ -7,34 +7,29 @@
  *  - System events (stream name or event type starting with `$`) never leave this adapter.
  *  - Events are written as JSON events carrying the caller's id, so a retried append with the
  *    same ids and expected revision is deduplicated by the server (idempotent write).
+ *  - Reads go through the raw Streams.Read call (eventStoreDbRead.ts): `$all` reads with stream
+ *    prefixes are filtered by the server, stream reads require the leader, every call has a
+ *    deadline. Appends go through the client (BatchAppend when the server advertises it) under
+ *    a deadline of their own, since the client's BatchAppend call has none.
  */
 import {
   ANY,
-  BACKWARDS,
-  CancelledError,
-  DeadlineExceededError,
-  END,
   EventStoreDBClient,
-  FORWARDS,
   NO_STREAM,
-  NotLeaderError,
   START,
-  StreamNotFoundError,
-  TimeoutError,
-  UnavailableError,
-  WrongExpectedVersionError,
-  convertToCommandError,
   excludeSystemEvents,
   jsonEvent,
   streamNameFilter,
   type AllStreamResolvedEvent,
-  type AllStreamSubscription,
-  type ReadPosition,
-  type ResolvedEvent,
+  type Position,
 } from '@eventstore/db-client';
+import { ConfigError } from '../config';
+import { connectionAddress, redactPassword, withLeaderPreference } from './eventStoreDbAddress';
+import { mapError } from './eventStoreDbErrors';
+import { rawRead, type RawReadOptions } from './eventStoreDbRead';
+import { EventStoreDbSubscription } from './eventStoreDbSubscription';
 import {
   EventStoreUnavailableError,
-  WrongExpectedRevisionError,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -47,49 +42,17 @@ import {
 } from './port';
 
 const READ_ALL_PAGE_SIZE = 512;
-const PING_TIMEOUT_MS = 2_000;
-const SUBSCRIPTION_HIGH_WATER_MARK = 256;
-
-/** gRPC status codes (kept local so we do not depend on @grpc/grpc-js directly). */
-const GRPC_TRANSIENT_CODES = new Set([
-  1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */,
-]);
-
-function isTransient(error: unknown): boolean {
-  if (
-    error instanceof UnavailableError ||
-    error instanceof DeadlineExceededError ||
-    error instanceof NotLeaderError ||
-    error instanceof CancelledError ||
-    error instanceof TimeoutError
-  ) {
-    return true;
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'number') return GRPC_TRANSIENT_CODES.has(code);
-  // Node socket errors that may surface before gRPC wraps them.
-  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code);
+export interface Deadlines {
+  /** Every read (stream, `$all`, head of the log). */
+  readMs: number;
+  /** Every append (the client's BatchAppend call itself has none). */
+  appendMs: number;
+  pingMs: number;
 }
 
-/** Maps client errors to the port's errors; anything else is rethrown as-is. */
-function mapError(error: unknown, streamName?: string, expected?: ExpectedRevision): unknown {
-  if (error instanceof EventStoreUnavailableError || error instanceof WrongExpectedRevisionError) return error;
-  const converted = error instanceof Error ? convertToCommandError(error) : error;
-  if (converted instanceof WrongExpectedVersionError) {
-    const actual = typeof converted.actualVersion === 'bigint' ? converted.actualVersion : 'no_stream';
-    return new WrongExpectedRevisionError(streamName ?? converted.streamName, expected ?? 'any', actual);
-  }
-  if (isTransient(converted)) return new EventStoreUnavailableError(converted);
-  return converted;
-}
-
-function isSystemEvent(streamName: string, type: string): boolean {
-  return streamName.startsWith('$') || type.startsWith('$');
-}
-
-function matchesPrefixes(streamName: string, prefixes: string[] | undefined): boolean {
-  return !prefixes || prefixes.length === 0 || prefixes.some((p) => streamName.startsWith(p));
-}
+const DEFAULT_DEADLINES: Deadlines = { readMs: 5_000, appendMs: 5_000, pingMs: 2_000 };
+/** Events the server scans per step of a filtered subscription; one checkpoint per step. */
+const SUBSCRIPTION_FILTER_WINDOW = 512;
 
 function toJson(value: unknown): Record<string, unknown> {
   if (value instanceof Uint8Array) {
@@ -102,11 +65,10 @@ function toJson(value: unknown): Record<string, unknown> {
   return (value ?? {}) as Record<string, unknown>;
 }
 
-/** Converts a resolved event; undefined for system events and unresolved links. */
-function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
+/** Converts a subscription event; undefined for system events and unresolved links. */
+function toRecorded(resolved: AllStreamResolvedEvent): RecordedEvent | undefined {
   const event = resolved.event;
-  if (!event) return undefined;
-  if (isSystemEvent(event.streamId, event.type)) return undefined;
+  if (!event || event.streamId.startsWith('$') || event.type.startsWith('$')) return undefined;
   const position = event.position?.commit ?? resolved.commitPosition;
   if (position === undefined) throw new Error(`event ${event.id} on ${event.streamId} has no position`);
   return {
@@ -121,16 +83,39 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
   };
 }
 
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const message = `${what}: no answer within ${ms} ms`;
+      reject(new EventStoreUnavailableError(new Error(message), message));
+    }, ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 export class EventStoreDbEventStore implements EventStore {
   readonly kind = 'eventstoredb' as const;
   private readonly subscriptions = new Set<EventStoreDbSubscription>();
   private closed = false;
 
-  constructor(private readonly client: EventStoreDBClient) {}
+  /** `address` names the server in errors (never the credentials). */
+  constructor(
+    private readonly client: EventStoreDBClient,
+    readonly address = 'the configured address',
+    private readonly deadlines: Deadlines = DEFAULT_DEADLINES,
+  ) {}
 
   /** A disposed client would quietly reconnect; a closed store answers "unavailable" instead. */
   private ensureOpen(): void {
     if (this.closed) throw new EventStoreUnavailableError(new Error('store closed'));
+  }
+
+  private read(options: Omit<RawReadOptions, 'deadlineMs'>, deadlineMs = this.deadlines.readMs) {
+    this.ensureOpen();
+    return rawRead(this.client, { ...options, deadlineMs }).catch((error: unknown) => {
+      throw mapError(error, this.address, options.stream);
+    });
   }
 
   async appendToStream(
@@ -142,113 +127,101 @@ export class EventStoreDbEventStore implements EventStore {
     if (events.length === 0) throw new Error('appendToStream needs at least one event');
     const expected = expectedRevision === 'no_stream' ? NO_STREAM : expectedRevision === 'any' ? ANY : expectedRevision;
     try {
-      const result = await this.client.appendToStream(
-        streamName,
-        events.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
-        { expectedRevision: expected },
+      const result = await withDeadline(
+        this.client.appendToStream(
+          streamName,
+          events.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
+          { expectedRevision: expected, requiresLeader: true, deadline: this.deadlines.appendMs },
+        ),
+        this.deadlines.appendMs,
+        `EventStoreDB at ${this.address} unavailable: append to ${streamName}`,
       );
       if (!result.position) throw new Error(`append to ${streamName} returned no position`);
       return { nextRevision: result.nextExpectedRevision, position: result.position.commit };
     } catch (error) {
-      throw mapError(error, streamName, expectedRevision);
+      throw mapError(error, this.address, streamName, expectedRevision);
     }
   }
 
+  /** From the leader: this history feeds decide, and a follower may lag behind. */
   async readStream(streamName: string): Promise<RecordedEvent[]> {
-    this.ensureOpen();
-    const out: RecordedEvent[] = [];
-    try {
-      for await (const resolved of this.client.readStream(streamName, { direction: FORWARDS, fromRevision: START })) {
-        const event = toRecorded(resolved);
-        if (event) out.push(event);
-      }
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
-      throw mapError(error, streamName);
-    }
-    return out;
+    const items = await this.read({
+      stream: streamName,
+      direction: 'forwards',
+      count: Number.MAX_SAFE_INTEGER,
+      requiresLeader: true,
+    });
+    return items.flatMap((i) => (i.event ? [i.event] : []));
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    this.ensureOpen();
     const backwards = options.direction === 'backwards';
     const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
     const out: RecordedEvent[] = [];
     if (maxCount <= 0) return out;
-    // Exclusive bound, advanced as pages are read.
+    const prefixes = options.streamPrefixes?.filter((p) => p.length > 0);
+    // Exclusive bound, advanced page by page. With prefixes, the server sends matches only, so
+    // a page is (at most) the events still wanted, +1 for the inclusive forwards start.
     let bound = options.after;
-    let from: ReadPosition = bound === undefined ? (backwards ? END : START) : { commit: bound, prepare: bound };
-    // Without a prefix filter a small page is enough (+1 for the inclusive start, + a few system events).
-    const filtered = (options.streamPrefixes?.length ?? 0) > 0;
-    const pageSize = filtered ? READ_ALL_PAGE_SIZE : Math.min(READ_ALL_PAGE_SIZE, maxCount + 8);
-    try {
-      for (;;) {
-        // Each page is drained completely: abandoning a half-read gRPC stream would leave it
-        // registered in the client and make dispose() wait forever.
-        const page: AllStreamResolvedEvent[] = [];
-        for await (const resolved of this.client.readAll({
-          fromPosition: from,
-          direction: backwards ? BACKWARDS : FORWARDS,
-          maxCount: pageSize,
-        })) {
-          page.push(resolved);
-        }
-        let last: bigint | undefined;
-        for (const resolved of page) {
-          const position = resolved.event?.position?.commit ?? resolved.commitPosition;
-          if (position === undefined) continue;
-          last = position;
-          if (bound !== undefined && (backwards ? position >= bound : position <= bound)) continue;
-          const event = toRecorded(resolved);
-          if (!event || !matchesPrefixes(event.streamName, options.streamPrefixes)) continue;
-          out.push(event);
-          if (out.length >= maxCount) return out;
-        }
-        if (page.length < pageSize || last === undefined || last === bound) return out;
-        bound = last;
-        from = { commit: last, prepare: last };
+    for (;;) {
+      const wanted = Math.min(READ_ALL_PAGE_SIZE, maxCount - out.length + (prefixes?.length ? 1 : 8));
+      const page = await this.read({
+        direction: backwards ? 'backwards' : 'forwards',
+        fromPosition: bound,
+        count: wanted,
+        streamPrefixes: prefixes,
+        requiresLeader: false,
+      });
+      let last: bigint | undefined;
+      for (const item of page) {
+        last = item.position;
+        if (bound !== undefined && (backwards ? item.position >= bound : item.position <= bound)) continue;
+        if (!item.event) continue;
+        if (prefixes?.length && !prefixes.some((p) => item.event!.streamName.startsWith(p))) continue;
+        out.push(item.event);
+        if (out.length >= maxCount) return out;
       }
-    } catch (error) {
-      throw mapError(error);
+      if (page.length < wanted || last === undefined || last === bound) return out;
+      bound = last;
     }
+  }
+
+  async headOfLog(): Promise<bigint> {
+    const [newest] = await this.read({ direction: 'backwards', count: 1, requiresLeader: false });
+    return newest?.position ?? 0n;
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
     this.ensureOpen();
     const prefixes = options.streamPrefixes?.filter((p) => p.length > 0);
+    // The client takes the checkpoint callback before the wrapper exists.
+    const ref: { wrapper?: EventStoreDbSubscription } = {};
+    const checkpointReached = (s: unknown, position: Position) => ref.wrapper?.checkpointReached(s, position);
+    const filterOptions = { maxSearchWindow: SUBSCRIPTION_FILTER_WINDOW, checkpointInterval: 1, checkpointReached };
     const subscription = this.client.subscribeToAll({
       fromPosition: options.after === undefined ? START : { commit: options.after, prepare: options.after },
-      filter: prefixes && prefixes.length > 0 ? streamNameFilter({ prefixes }) : excludeSystemEvents(),
+      filter:
+        prefixes && prefixes.length > 0
+          ? streamNameFilter({ prefixes, ...filterOptions })
+          : excludeSystemEvents(filterOptions),
     });
-    const wrapped = new EventStoreDbSubscription(subscription, options.after, prefixes, () =>
-      this.subscriptions.delete(wrapped),
-    );
-    this.subscriptions.add(wrapped);
-    return wrapped;
+    const current: EventStoreDbSubscription = new EventStoreDbSubscription(subscription, options, {
+      toRecorded: (resolved) => {
+        const event = toRecorded(resolved);
+        return event && (!prefixes?.length || prefixes.some((p) => event.streamName.startsWith(p))) ? event : undefined;
+      },
+      mapError: (error) => mapError(error, this.address),
+      headOfLog: () => this.headOfLog(),
+      onClose: () => this.subscriptions.delete(current),
+    });
+    ref.wrapper = current;
+    this.subscriptions.add(current);
+    return current;
   }
 
+  /** One small read of `$all` (what the service needs most), under a short deadline. */
   async ping(): Promise<void> {
-    this.ensureOpen();
-    let timer: NodeJS.Timeout | undefined;
-    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
-    try {
-      await Promise.race([
-        (async () => {
-          for await (const _ of read) {
-            // draining is enough
-          }
-        })(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
-        }),
-      ]);
-    } catch (error) {
-      void read.cancel().catch(() => undefined);
-      const mapped = mapError(error);
-      throw mapped instanceof EventStoreUnavailableError ? mapped : new EventStoreUnavailableError(error);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
+    await this.read({ direction: 'backwards', count: 1, requiresLeader: false }, this.deadlines.pingMs);
   }
 
   async close(): Promise<void> {
@@ -259,108 +232,19 @@ export class EventStoreDbEventStore implements EventStore {
   }
 }
 
-/** Adapts the client's subscription stream to the port's async-iterable Subscription. */
-class EventStoreDbSubscription implements Subscription {
-  private readonly queue: RecordedEvent[] = [];
-  private error: unknown = null;
-  private ended = false;
-  private closed = false;
-  private paused = false;
-  private wake: (() => void) | null = null;
-  private lastPosition: bigint | undefined;
-
-  constructor(
-    private readonly subscription: AllStreamSubscription,
-    after: bigint | undefined,
-    private readonly prefixes: string[] | undefined,
-    private readonly onClose: () => void,
-  ) {
-    this.lastPosition = after;
-    subscription.on('data', (resolved: AllStreamResolvedEvent) => {
-      if (this.closed) return;
-      let event: RecordedEvent | undefined;
-      try {
-        event = toRecorded(resolved);
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      if (!event || !matchesPrefixes(event.streamName, this.prefixes)) return;
-      // ESDB subscriptions are exclusive of the start position; guard against duplicates anyway.
-      if (this.lastPosition !== undefined && event.position <= this.lastPosition) return;
-      this.lastPosition = event.position;
-      this.queue.push(event);
-      if (this.queue.length >= SUBSCRIPTION_HIGH_WATER_MARK && !this.paused) {
-        this.paused = true;
-        subscription.pause();
-      }
-      this.notify();
-    });
-    subscription.on('error', (error: unknown) => this.fail(error));
-    const onEnd = () => {
-      this.ended = true;
-      this.notify();
-    };
-    subscription.on('end', onEnd);
-    subscription.on('close', onEnd);
+/**
+ * Opens the store from a connection string (esdb:// or esdb+discover://, credentials and TLS
+ * options included). A string the client refuses (bad syntax, unreadable tlsCAFile) throws a
+ * ConfigError naming the address, never the password.
+ */
+export function openEventStoreDb(connectionString: string, deadlines: Partial<Deadlines> = {}): EventStoreDbEventStore {
+  const address = connectionAddress(connectionString);
+  let client: EventStoreDBClient;
+  try {
+    client = EventStoreDBClient.connectionString(withLeaderPreference(connectionString));
+  } catch (error) {
+    const cause = redactPassword(error instanceof Error ? error.message : String(error), connectionString);
+    throw new ConfigError(`EVENTSTORE_CONNECTION_STRING (${address}) is not usable: ${cause}`);
   }
-
-  private fail(error: unknown): void {
-    if (this.closed || this.error) return;
-    const mapped = mapError(error);
-    this.error = mapped;
-    this.notify();
-    void this.subscription.unsubscribe().catch(() => undefined);
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    try {
-      for (;;) {
-        if (this.closed) return;
-        const next = this.queue.shift();
-        if (next) {
-          if (this.paused && this.queue.length < SUBSCRIPTION_HIGH_WATER_MARK / 2) {
-            this.paused = false;
-            this.subscription.resume();
-          }
-          yield next;
-          continue;
-        }
-        if (this.error) throw this.error;
-        if (this.ended) {
-          // An endless feed that ended without being closed: the connection went away.
-          throw new EventStoreUnavailableError(new Error('subscription ended by the server'));
-        }
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
-      }
-    } finally {
-      // A consumer that breaks out of `for await` closes the subscription.
-      if (!this.closed) await this.close();
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue.length = 0;
-    this.notify();
-    this.onClose();
-    try {
-      await this.subscription.unsubscribe();
-    } catch {
-      // already gone
-    }
-  }
-}
-
-export function openEventStoreDb(connectionString: string): EventStoreDbEventStore {
-  return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString));
+  return new EventStoreDbEventStore(client, address, { ...DEFAULT_DEADLINES, ...deadlines });
 }

@@ -1,4 +1,4 @@
-import type { RecordedEvent, Subscription } from './port';
+import type { RecordedEvent, SubscribeOptions, Subscription } from './port';
 
 export interface PollingSource {
   after: bigint | undefined;
@@ -7,6 +7,9 @@ export interface PollingSource {
   /** Wakes the subscription early when this process appends; returns an unsubscribe. */
   onAppend(listener: () => void): () => void;
   pollIntervalMs: number;
+  /** Newest position of the whole log: an empty page read after it is a checkpoint there. */
+  head?(): bigint;
+  callbacks?: Pick<SubscribeOptions, 'onConfirmed' | 'onCaughtUp' | 'onCheckpoint'>;
 }
 
 /**
@@ -26,14 +29,29 @@ export function pollingSubscription(source: PollingSource): Subscription {
     subscribed = false;
   };
 
+  const callbacks = source.callbacks ?? {};
+  let caughtUp = false;
+  let reported: bigint | undefined;
+
   async function* pages(): AsyncGenerator<RecordedEvent[]> {
+    callbacks.onConfirmed?.();
     try {
       while (!closed) {
+        // The head first: once a page after `after` is empty, nothing up to that head is left.
+        const head = source.head?.();
         const page = source.readPage(after);
         if (page.length > 0) {
           after = page[page.length - 1]!.position;
           yield page;
           continue;
+        }
+        if (head !== undefined && head > (reported ?? after ?? 0n)) {
+          reported = head;
+          callbacks.onCheckpoint?.(head);
+        }
+        if (!caughtUp) {
+          caughtUp = true;
+          callbacks.onCaughtUp?.();
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, source.pollIntervalMs);

@@ -57,6 +57,15 @@ export interface SubscribeOptions {
   /** Exclusive start position; omitted = from the very start of the log. */
   after?: bigint;
   streamPrefixes?: string[];
+  /** The store confirmed the subscription (the server accepted it; nothing read yet). */
+  onConfirmed?(): void;
+  /** The catch-up phase reached the live end of the log (called once per subscription). */
+  onCaughtUp?(): void;
+  /**
+   * Every event up to this position was considered (matching ones delivered before this call),
+   * although none may have matched: a consumer may resume from it. Called at most now and then.
+   */
+  onCheckpoint?(position: bigint): void;
 }
 
 /** An endless, ordered feed of events; iterate with `for await`, end with close(). */
@@ -78,7 +87,15 @@ export interface EventStore {
   readStream(streamName: string): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options?: SubscribeOptions): Subscription;
-  /** Resolves when the store answers; rejects with EventStoreUnavailableError otherwise. */
+  /**
+   * Position of the newest event of the whole log (any stream, system events included where the
+   * store has them), 0n when the log is empty. One small read, whatever the size of the log.
+   */
+  headOfLog(): Promise<bigint>;
+  /**
+   * Resolves when the store answers; rejects with EventStoreUnavailableError otherwise
+   * (EventStoreAccessDeniedError when it answered but refused the credentials).
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -94,9 +111,22 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/** The store did not answer, or answered "not now" (not ready, not leader, busy, timed out): retry later. */
 export class EventStoreUnavailableError extends Error {
-  constructor(cause?: unknown) {
-    super('event store unavailable', { cause });
+  constructor(cause?: unknown, message = 'event store unavailable') {
+    super(message, { cause });
     this.name = 'EventStoreUnavailableError';
+  }
+}
+
+/**
+ * The store answered but refused the credentials or the operation (missing user, wrong password,
+ * no ACL for a stream or `$all`). Nothing was written. A subclass of EventStoreUnavailableError so
+ * that callers answer 503 and retry (an operator may fix the ACL), while logs say what it is.
+ */
+export class EventStoreAccessDeniedError extends EventStoreUnavailableError {
+  constructor(cause?: unknown, message = 'event store refused access') {
+    super(cause, message);
+    this.name = 'EventStoreAccessDeniedError';
   }
 }

@@ -383,6 +383,8 @@ export class SqliteEventStore implements EventStore {
     return pollingSubscription({
       after: options.after,
       readPage: (after) => this.readPage({ after, maxCount: PAGE_SIZE, streamPrefixes: options.streamPrefixes }),
+      head: () => this.lastPosition(),
+      callbacks: options,
       onAppend: (listener) => {
         this.appended.on('append', listener);
         return () => this.appended.off('append', listener);
@@ -393,6 +395,10 @@ export class SqliteEventStore implements EventStore {
 
   lastPosition(): bigint {
     return this.guard(() => this.stmts.lastPosition.get()?.position ?? 0n);
+  }
+
+  async headOfLog(): Promise<bigint> {
+    return this.lastPosition();
   }
 
   async ping(): Promise<void> {

@@ -98,3 +98,15 @@ export function hashKey(key: string): string {
 export function displayPrefix(key: string): string {
   return key.slice(0, DISPLAY_PREFIX_LENGTH);
 }
+
+/** The longest string ever looked up (an imported key may be up to this long). */
+export const MAX_KEY_LENGTH = 512;
+
+/**
+ * Refused without a lookup: empty, too long, or carrying the prefix of issued keys (`ak_`)
+ * without passing their shape and checksum. Imported keys of any other format are looked up.
+ */
+export function isMalformedKey(key: string, prefix: string): boolean {
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) return true;
+  return key.startsWith(prefix) && key.charCodeAt(prefix.length) === 95 /* _ */ && !isWellFormedKey(key, prefix);
+}

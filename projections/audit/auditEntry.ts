@@ -1,4 +1,4 @@
-import type { ApiKeyEvent, Role } from '../../domain';
+import type { ApiKeyEvent, KeyMeta, Role } from '../../domain';
 import { parseStoredEventType } from '../../domain';
 import { aliasOfStream } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { RecordedEvent } from '../../infrastructure/eventStore/port';
@@ -13,6 +13,10 @@ export interface AuditChanges {
   active?: boolean;
   keyPrefix?: string;
   reactivated?: boolean;
+  owner?: string | null;
+  meta?: KeyMeta | null;
+  /** Epoch milliseconds, or null: when the key a rotation replaced stops working. */
+  previousKeyValidUntil?: number | null;
 }
 
 /** One event of the log, in the audit view. */
@@ -54,7 +58,29 @@ function changesOf(event: ApiKeyEvent | undefined): AuditChanges {
         expire: Date.parse(event.data.expire),
         active: true,
         keyPrefix: event.data.keyPrefix,
+        owner: event.data.owner,
+        meta: event.data.meta,
       };
+    case 'ApiKeyImported':
+      return {
+        name: event.data.name,
+        roles: event.data.roles,
+        expire: Date.parse(event.data.expire),
+        active: event.data.active,
+        ...(event.data.keyPrefix !== null && { keyPrefix: event.data.keyPrefix }),
+        owner: event.data.owner,
+        meta: event.data.meta,
+      };
+    case 'ApiKeyRotated': {
+      const until = event.data.previousKeyValidUntil;
+      return {
+        expire: Date.parse(event.data.expire),
+        keyPrefix: event.data.keyPrefix,
+        previousKeyValidUntil: until === null ? null : Date.parse(until),
+        owner: event.data.owner,
+        meta: event.data.meta,
+      };
+    }
     case 'ApiKeyRenewed':
       return {
         name: event.data.name,
@@ -62,9 +88,13 @@ function changesOf(event: ApiKeyEvent | undefined): AuditChanges {
         expire: Date.parse(event.data.expire),
         active: true,
         reactivated: event.data.reactivated,
+        owner: event.data.owner,
+        meta: event.data.meta,
       };
     case 'ApiKeyRevoked':
       return { active: false };
+    case 'ApiKeyLeakReported':
+      return {};
   }
 }
 

@@ -1,3 +1,4 @@
+import { statusAt } from '../../domain';
 import type { AuthReadModel } from '../readModel/authReadModel';
 import type { KeyView } from '../readModel/keyView';
 
@@ -8,6 +9,6 @@ import type { KeyView } from '../readModel/keyView';
 export function expiringKeys(readModel: AuthReadModel, nowMs: number, withinMs: number): KeyView[] {
   return readModel
     .list()
-    .filter((v) => v.status === 'active' && v.expire > nowMs && v.expire <= nowMs + withinMs)
+    .filter((v) => statusAt(v, nowMs) === 'active' && v.expire <= nowMs + withinMs)
     .sort((a, b) => a.expire - b.expire || (a.alias < b.alias ? -1 : 1));
 }

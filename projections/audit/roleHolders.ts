@@ -11,7 +11,7 @@ export interface RoleHolder {
   alias: string;
   name: string;
   roles: Role[];
-  keyPrefix: string;
+  keyPrefix: string | null;
   /** Epoch milliseconds. */
   expire: number;
   /** The instant at which it was seen holding the role (the window's start, or a later change). */

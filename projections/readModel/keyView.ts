@@ -27,7 +27,7 @@ export function toView(state: KeyState, revision: number, lastUsedAt?: number): 
   return view;
 }
 
-/** Every key hash that authenticates as this key (the current one; more once rotation keeps a previous one). */
+/** Every key hash that names this key: the current one, and the one the last rotation replaced. */
 export function keyHashesOf(state: KeyState): string[] {
-  return [state.keyHash];
+  return state.previousKey ? [state.keyHash, state.previousKey.keyHash] : [state.keyHash];
 }

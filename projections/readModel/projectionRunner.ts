@@ -36,7 +36,12 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private waiters: Waiter[] = [];
   private lastError: string | undefined;
+  /** The store confirmed the current subscription. */
   private connected = false;
+  /** The current subscription reached the live end of the log once: the model holds the log. */
+  private caughtUp = false;
+  /** The newest position of the whole log seen by the last check (for readiness answers). */
+  private logHead = 0n;
   /** Set when the log turned out to be behind the model: the loop empties the model and replays. */
   private rebuildRequested = false;
   private readonly listeners = new Set<AppliedListener>();
@@ -65,8 +70,9 @@ export class ProjectionRunner {
         this.subscription = this.store.subscribeToAll({
           after: this.readModel.checkpoint === 0n ? undefined : this.readModel.checkpoint,
           streamPrefixes: [KEY_STREAM_PREFIX],
+          onConfirmed: () => (this.connected = true),
+          onCaughtUp: () => (this.caughtUp = true),
         });
-        this.connected = true;
         const subscription = this.subscription;
         if (subscription.batches) {
           // A page at a time: applied synchronously, waiters released once per page.
@@ -92,6 +98,7 @@ export class ProjectionRunner {
         }
       } catch (error) {
         this.connected = false;
+        this.caughtUp = false;
         if (this.stopped) break;
         this.lastError = error instanceof Error ? error.message : String(error);
         this.logger.warn(
@@ -169,10 +176,10 @@ export class ProjectionRunner {
     return false;
   }
 
-  /** True while the log's newest event is at or past the checkpoint. */
+  /** True while the log's newest event is at or past the checkpoint (one small read). */
   private async logHoldsCheckpoint(): Promise<boolean> {
-    const [newest] = await this.store.readAll({ direction: 'backwards', maxCount: 1 });
-    return (newest?.position ?? 0n) >= this.readModel.checkpoint;
+    this.logHead = await this.store.headOfLog();
+    return this.logHead >= this.readModel.checkpoint;
   }
 
   private requestRebuild(): void {
@@ -182,6 +189,7 @@ export class ProjectionRunner {
       'THE EVENT LOG IS BEHIND THE READ MODEL (restored backup, recreated or replaced store?): rebuilding the read model from the log',
     );
     this.rebuildRequested = true;
+    this.caughtUp = false;
   }
 
   /** The position of the newest key event in the store right now. */
@@ -199,13 +207,21 @@ export class ProjectionRunner {
     await this.waitForPosition(await this.headPosition(), timeoutMs);
   }
 
-  status(): { connected: boolean; checkpoint: bigint; lastError: string | undefined } {
-    return { connected: this.connected, checkpoint: this.readModel.checkpoint, lastError: this.lastError };
+  status(): { connected: boolean; caughtUp: boolean; checkpoint: bigint; logHead: bigint; lastError?: string } {
+    return {
+      connected: this.connected,
+      caughtUp: this.caughtUp && !this.rebuildRequested,
+      checkpoint: this.readModel.checkpoint,
+      logHead: this.logHead,
+      lastError: this.lastError,
+    };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await this.subscription?.close();
     await this.loop;
+    this.connected = false;
+    this.caughtUp = false;
   }
 }

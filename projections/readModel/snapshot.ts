@@ -22,8 +22,11 @@ import { fromColumns, toColumns, type Columns } from './snapshotColumns';
 
 export const SNAPSHOT_FILE = 'read-model.snapshot';
 export const SNAPSHOT_FORMAT = 'keyledger.auth-read-model';
-/** 3: node:v8 body behind an HMAC; older files are ignored and the log replayed. */
-export const SNAPSHOT_VERSION = 3;
+/**
+ * 3: node:v8 body behind an HMAC; 4: views carry owner, meta and the rotated-out key.
+ * Older files are ignored and the log replayed.
+ */
+export const SNAPSHOT_VERSION = 4;
 const MAC_BYTES = 32;
 
 export interface SnapshotLogger {

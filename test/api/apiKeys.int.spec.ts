@@ -35,6 +35,8 @@ describeEachBackend('core API', (backend) => {
         expire: expect.any(String),
         created_at: expect.any(String),
         updated_at: expect.any(String),
+        owner: null,
+        meta: null,
         renewed: false,
       });
       expect(Date.parse(a.expire) - Date.parse(a.created_at)).toBe(1_296_000_000);
@@ -125,8 +127,8 @@ describeEachBackend('core API', (backend) => {
       expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(19);
       expect(new Set(answers.map((a) => a.json().key)).size).toBe(1);
       const types = (await t.ledger.store.readStream('apikey-race')).map((e) => e.type);
-      expect(types.filter((x) => x === 'ApiKeyCreated.v1')).toHaveLength(1);
-      expect(types.filter((x) => x === 'ApiKeyRenewed.v1')).toHaveLength(19);
+      expect(types.filter((x) => x === 'ApiKeyCreated.v2')).toHaveLength(1);
+      expect(types.filter((x) => x === 'ApiKeyRenewed.v2')).toHaveLength(19);
     });
   });
 
@@ -171,7 +173,9 @@ describeEachBackend('core API', (backend) => {
           'is_active',
           'key_prefix',
           'last_used_at',
+          'meta',
           'name',
+          'owner',
           'roles',
           'status',
           'updated_at',

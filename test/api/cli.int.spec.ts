@@ -138,7 +138,7 @@ describe('apikey CLI', () => {
     const audit = (await cli(['audit', '--help'], broken)).out;
     expect(audit).toMatch(/--order desc\|asc/);
     expect(audit).toMatch(/--cursor C/);
-    expect(audit).toContain('ApiKeyCreated, ApiKeyRenewed, ApiKeyRevoked');
+    expect(audit).toContain('ApiKeyCreated, ApiKeyRenewed, ApiKeyRotated, ApiKeyImported, ApiKeyRevoked');
   });
 
   it('hints at "--" when npm took the options of `npm run apikey` for itself, and does nothing', async () => {

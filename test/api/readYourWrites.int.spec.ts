@@ -22,7 +22,7 @@ describe('read-your-writes', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(res.json()).toEqual({ error: 'read model is catching up; retry shortly' });
     // The append itself was acknowledged by the store: a retry renews the same key.
-    expect((await t.ledger.store.readStream('apikey-late')).map((e) => e.type)).toEqual(['ApiKeyCreated.v1']);
+    expect((await t.ledger.store.readStream('apikey-late')).map((e) => e.type)).toEqual(['ApiKeyCreated.v2']);
   });
 });
 

@@ -46,7 +46,7 @@ describe('GET /api/apikey/:alias/history', () => {
     ]);
     expect(body.items[0]).toEqual({
       type: 'ApiKeyCreated',
-      version: 1,
+      version: 2,
       time: '2025-03-03T10:00:00.000Z',
       actor: 'root-admin',
       request_id: ids[0],
@@ -58,6 +58,8 @@ describe('GET /api/apikey/:alias/history', () => {
         expire: '2025-03-04T10:00:00.000Z',
         is_active: true,
         key_prefix: expect.any(String),
+        owner: null,
+        meta: null,
       },
       revision: 0,
       position: expect.stringMatching(/^[0-9]+$/),
@@ -69,6 +71,8 @@ describe('GET /api/apikey/:alias/history', () => {
       expire: '2025-03-04T11:00:00.000Z',
       is_active: true,
       reactivated: false,
+      owner: null,
+      meta: null,
     });
     expect(body.items[2]).toMatchObject({ time: '2025-03-03T12:00:00.000Z', changes: { is_active: false } });
     expect(body.items[3].changes).toMatchObject({ roles: ['admin'], reactivated: true });
@@ -99,6 +103,8 @@ describe('GET /api/apikey/:alias?as_of=', () => {
       status: 'active',
       expire: '2025-03-04T10:00:00.000Z',
       key_prefix: expect.any(String),
+      owner: null,
+      meta: null,
       created_at: '2025-03-03T10:00:00.000Z',
       updated_at: '2025-03-03T10:00:00.000Z',
       last_used_at: null,

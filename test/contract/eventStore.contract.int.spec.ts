@@ -18,16 +18,21 @@ describeEventStoreContract('sqlite', async () => {
   };
 });
 
-describe('with the EventStoreDB wire-level test server', () => {
+// As production runs it (TLS with a private CA, credentials, `$all` for admins, BatchAppend), and
+// the classic client-streaming Append of servers that do not advertise BatchAppend.
+describe.each([
+  { mode: 'secure, BatchAppend', options: { secure: true } },
+  { mode: 'insecure, classic Append', options: { batchAppend: false } },
+])('with the EventStoreDB wire-level test server ($mode)', ({ mode, options }) => {
   let server: EventStoreDbTestServer;
   beforeAll(async () => {
-    server = await startEventStoreDbTestServer();
+    server = await startEventStoreDbTestServer(options);
   });
   afterAll(async () => {
     await server?.stop();
   });
 
-  describeEventStoreContract('eventstoredb (test server)', async () => {
+  describeEventStoreContract(`eventstoredb (test server, ${mode})`, async () => {
     const store = openEventStoreDb(server.connectionString);
     return { store, cleanup: () => store.close() };
   });

@@ -416,6 +416,63 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       });
     });
 
+    describe('headOfLog', () => {
+      it('is at or past the last append, and moves with the next one', async () => {
+        const stream = `${uniquePrefix()}s`;
+        const first = await store.appendToStream(stream, [newEvent()], 'no_stream');
+        const head = await store.headOfLog();
+        expect(head).toBeGreaterThanOrEqual(first.position);
+        const second = await store.appendToStream(stream, [newEvent()], 0n);
+        const next = await store.headOfLog();
+        expect(next).toBeGreaterThanOrEqual(second.position);
+        expect(next).toBeGreaterThan(head);
+      });
+    });
+
+    describe('subscription callbacks', () => {
+      it('confirms, reports checkpoints no further than the head, and is caught up after the history', async () => {
+        const prefix = uniquePrefix();
+        const stream = `${prefix}s`;
+        const history = [newEvent('A'), newEvent('B')];
+        await store.appendToStream(stream, history, 'no_stream');
+        // Events of other streams after the last matching one: a checkpoint may cover them.
+        await store.appendToStream(`${uniquePrefix()}noise`, [newEvent(), newEvent(), newEvent()], 'no_stream');
+        const head = await store.headOfLog();
+
+        const calls: string[] = [];
+        const checkpoints: bigint[] = [];
+        let caughtUp!: () => void;
+        const caughtUpNow = new Promise<void>((resolve) => (caughtUp = resolve));
+        const received: string[] = [];
+        const subscription = subscribe({
+          streamPrefixes: [prefix],
+          onConfirmed: () => calls.push('confirmed'),
+          onCaughtUp: () => {
+            calls.push(`caughtUp after ${received.length}`);
+            caughtUp();
+          },
+          onCheckpoint: (position) => checkpoints.push(position),
+        });
+        const events = reader(subscription);
+        received.push(...(await events.take(2)).map((e) => e.type));
+        // The iterator runs the callbacks: keep it waiting for the next event meanwhile.
+        const pending = events.next();
+        await withTimeout(caughtUpNow, WAIT_MS, 'onCaughtUp');
+        expect(received).toEqual(['A', 'B']);
+        expect(calls[0]).toBe('confirmed');
+        expect(calls.filter((c) => c.startsWith('caughtUp'))).toEqual(['caughtUp after 2']);
+        for (const c of checkpoints) expect(c).toBeLessThanOrEqual(await store.headOfLog());
+        expect(checkpoints).toEqual([...checkpoints].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+
+        // Live: a new matching event still arrives after the catch-up.
+        const live = newEvent('C');
+        await store.appendToStream(stream, [live], 1n);
+        const next = await withTimeout(pending, WAIT_MS, 'the live event');
+        expect((next.value as RecordedEvent).id).toBe(live.id);
+        expect(head).toBeGreaterThan(0n);
+      });
+    });
+
     describe('event content', () => {
       it('round-trips data and metadata', async () => {
         const stream = `apikey-${uuid()}`;

@@ -74,7 +74,7 @@ describe('two API instances on one EventStoreDB', () => {
     expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(answers.map((r) => r.json().key)).size).toBe(1);
     const types = (await a.ledger.store.readStream('apikey-contested')).map((e) => e.type);
-    expect(types.filter((t) => t === 'ApiKeyCreated.v1')).toHaveLength(1);
+    expect(types.filter((t) => t === 'ApiKeyCreated.v2')).toHaveLength(1);
   });
 
   it('the CLI with EVENTSTORE_CONNECTION_STRING writes to EventStoreDB, seen by the running instances', async () => {

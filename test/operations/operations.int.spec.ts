@@ -42,7 +42,7 @@ describe('GET /healthz and /readyz', () => {
     expect(ready.json().checkpoint).toBe(ready.json().head);
   });
 
-  it('answers 503 with the reason when the read model is behind the store', async () => {
+  it('answers 503 with the reasons when the projection stopped and the read model is behind the store', async () => {
     t = await startTestApp();
     await t.ledger.projection.stop();
     await appendForeignEvent(t.ledger.store);
@@ -50,7 +50,7 @@ describe('GET /healthz and /readyz', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({
       status: 'not ready',
-      reasons: ['read_model_behind'],
+      reasons: ['projection_not_subscribed', 'read_model_behind'],
     });
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
 
@@ -83,6 +83,36 @@ describe('GET /healthz and /readyz', () => {
   });
 });
 
+describe('GET /readyz without reading the log', () => {
+  it('is not ready until the store confirmed the subscription and the model caught up, whatever the log size', async () => {
+    const dataDir = tempDir();
+    const real = openSqliteEventStore(join(dataDir, SQLITE_FILE));
+    const reads: string[] = [];
+    const store = new Proxy(real, {
+      get(target, prop) {
+        // A store whose subscriptions never say they were confirmed or caught up.
+        if (prop === 'subscribeToAll')
+          return (options: Parameters<EventStore['subscribeToAll']>[0]) =>
+            real.subscribeToAll({
+              ...options,
+              onConfirmed: undefined,
+              onCaughtUp: undefined,
+            });
+        if (prop === 'readAll') reads.push('readAll');
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    t = await startTestApp({ store, dataDir });
+    reads.length = 0;
+    const res = await t.app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'not ready', reasons: ['projection_not_subscribed', 'read_model_behind'] });
+    // The answer came from the subscription's own signals and one read of the log's head.
+    expect(reads).toEqual([]);
+  });
+});
+
 describe('GET /metrics', () => {
   it('exposes verifications by code, commands by type and outcome, latency, lag and read-model size', async () => {
     t = await startTestApp();
@@ -98,8 +128,8 @@ describe('GET /metrics', () => {
     await t.app.inject({ method: 'POST', url: '/api/apikey', payload: { alias: 'b', name: 'B' } }); // 401: no command
     const key: string = created.json().key;
     await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key } });
-    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'nope' } });
-    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'nope' } });
+    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'ak_nope' } });
+    await t.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'ak_nope' } });
     await t.app.inject({ method: 'DELETE', url: `/api/apikey/${key}`, headers: admin });
     await t.app.inject({ method: 'DELETE', url: `/api/apikey/${key}`, headers: admin });
 
@@ -130,7 +160,7 @@ describe('GET /metrics', () => {
     t = await startTestApp();
     const other = await startTestApp();
     try {
-      await other.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'x' } });
+      await other.app.inject({ method: 'POST', url: '/api/apikey/verify', payload: { key: 'ak_x' } });
       const mine = (await t.app.inject({ url: '/metrics' })).body;
       const theirs = (await other.app.inject({ url: '/metrics' })).body;
       expect(mine).not.toContain('keyledger_verifications_total{code="MALFORMED"}');

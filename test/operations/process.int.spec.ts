@@ -29,7 +29,7 @@ async function mintAdminKey(): Promise<string> {
     { actor: 't', requestId: 'seed' },
   );
   await ledger.close();
-  return key;
+  return key!;
 }
 
 function readBody(res: IncomingMessage): Promise<{ status: number; body: string }> {

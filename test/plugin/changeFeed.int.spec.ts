@@ -96,6 +96,17 @@ describe('GET /api/apikey/changes', () => {
     expect(feed.body).not.toContain(key);
   });
 
+  it('tells of a rotated-out key when its grace ends (no event marks that instant)', async () => {
+    await t.mint('graced', ['user']);
+    const feed = await openFeed(url, bearer(agentKey));
+    await waitFor(() => feed.events.some((e) => e.event === 'ready'), 'ready');
+    await t.ledger.keys.rotate({ alias: 'graced', graceSeconds: 1 }, { actor: 'test', requestId: 'r-grace' });
+    await waitFor(() => changes(feed).length >= 2, 'the rotation, then the end of its grace', 5_000);
+    feed.close();
+    expect(changes(feed).map((e) => JSON.parse(e.data).type)).toEqual(['ApiKeyRotated', 'PreviousKeyExpired']);
+    expect(JSON.parse(changes(feed)[1]!.data).alias).toBe('graced');
+  });
+
   it('resumes from Last-Event-ID: missed changes first, then ready; reset when the id is not in this log', async () => {
     const first = await openFeed(url, bearer(agentKey));
     await waitFor(() => first.events.some((e) => e.event === 'ready'), 'ready');

@@ -73,13 +73,16 @@ async function writeHistory(ledger: Awaited<ReturnType<typeof open>>['ledger'], 
   const roleSets: Role[][] = [[], ['admin'], ['user', 'agent'], ['creator', 'user', 'admin', 'agent']];
   for (let i = from; i < to; i++) {
     const { key } = await ledger.keys.createOrRenew(
-      { alias: `k${i}`, name: `Key ${i}`, roles: roleSets[i % 4] },
+      { alias: `k${i}`, name: `Key ${i}`, roles: roleSets[i % 4]! },
       origin,
     );
-    keys.push(key);
+    keys.push(key!);
     if (i % 3 === 0)
-      await ledger.keys.createOrRenew({ alias: `k${i}`, name: `Key ${i} again`, roles: roleSets[(i + 1) % 4] }, origin);
-    if (i % 4 === 1) await ledger.keys.revoke(key, origin);
+      await ledger.keys.createOrRenew(
+        { alias: `k${i}`, name: `Key ${i} again`, roles: roleSets[(i + 1) % 4]! },
+        origin,
+      );
+    if (i % 4 === 1) await ledger.keys.revoke(key!, origin);
     if (i % 8 === 1) await ledger.keys.createOrRenew({ alias: `k${i}`, name: `Key ${i} back`, roles: [] }, origin);
   }
   return keys;
@@ -199,7 +202,7 @@ describe('read-model snapshot', () => {
         { alias: 'fired', name: 'Fired', roles: ['admin'] },
         origin,
       );
-      await first.ledger.keys.revoke(key, origin);
+      await first.ledger.keys.revoke(key!, origin);
       await first.ledger.close();
       const file = join(dataDir, SNAPSHOT_FILE);
       rewrite(
@@ -211,7 +214,7 @@ describe('read-model snapshot', () => {
       );
       const { ledger, lines } = await open(dataDir);
       expect(lines.join('')).toContain('not authentic');
-      expect(ledger.verifier.verify(key).code).toBe('REVOKED');
+      expect(ledger.verifier.verify(key!).code).toBe('REVOKED');
       await ledger.close();
     });
 

@@ -60,6 +60,7 @@ function swappable(initial: EventStore) {
     readStream: (...a) => current.readStream(...a),
     readAll: (...a) => current.readAll(...a),
     subscribeToAll: (...a) => current.subscribeToAll(...a),
+    headOfLog: () => current.headOfLog(),
     ping: () => current.ping(),
     close: () => current.close(),
   };

@@ -75,7 +75,7 @@ describeEachBackend('concurrency', (backend) => {
     expect(responses.filter((r) => (r.json() as { renewed: boolean }).renewed)).toHaveLength(N - 1);
 
     const stream = await run.t.ledger.store.readStream(keyStreamName(alias));
-    expect(stream.map((e) => e.type)).toEqual(['ApiKeyCreated.v1', ...Array<string>(N - 1).fill('ApiKeyRenewed.v1')]);
+    expect(stream.map((e) => e.type)).toEqual(['ApiKeyCreated.v2', ...Array<string>(N - 1).fill('ApiKeyRenewed.v2')]);
     expect(stream.map((e) => Number(e.revision))).toEqual(Array.from({ length: N }, (_, i) => i));
     // Every answer is one of the appended events (its request id is in the metadata, once).
     const requestIds = stream.map((e) => e.metadata.requestId);
@@ -121,7 +121,7 @@ describeEachBackend('concurrency', (backend) => {
     expect(renewsAnswered).toBe(10);
     // Every 200 is exactly one event, and no event was written for a 404.
     expect(types.filter((t) => t === 'ApiKeyRevoked.v1')).toHaveLength(revokesAnswered);
-    expect(types.filter((t) => t === 'ApiKeyRenewed.v1')).toHaveLength(renewsAnswered);
+    expect(types.filter((t) => t === 'ApiKeyRenewed.v2')).toHaveLength(renewsAnswered);
 
     const last = types[types.length - 1];
     const folded = foldStreams(stream).get(alias);

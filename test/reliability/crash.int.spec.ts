@@ -206,7 +206,7 @@ describe('crash (SIGKILL mid-burst, restart on the same data)', () => {
           if (s.lost || s.status === undefined || s.status >= 300) continue;
           const event = byRequest.get(s.id);
           const expectedType =
-            s.kind === 'revoke' ? 'ApiKeyRevoked.v1' : s.status === 201 ? 'ApiKeyCreated.v1' : 'ApiKeyRenewed.v1';
+            s.kind === 'revoke' ? 'ApiKeyRevoked.v1' : s.status === 201 ? 'ApiKeyCreated.v2' : 'ApiKeyRenewed.v2';
           if (!event) {
             problems.push(`${s.id} (${s.kind} ${s.alias}, answered ${s.status}) is not in the log`);
             continue;
@@ -231,9 +231,13 @@ describe('crash (SIGKILL mid-burst, restart on the same data)', () => {
           expect(summary.expire).toBe(new Date(state.expire).toISOString());
           expect(summary.updated_at).toBe(new Date(state.updatedAt).toISOString());
         }
-        const list = (await (await fetch(`${srv.base}/api/apikey`, { headers })).json()) as Array<
-          Record<string, unknown>
-        >;
+        // The list pages (100 by default): follow its Link rel="next" to the end.
+        const list: Array<Record<string, unknown>> = [];
+        for (let url: string | undefined = `${srv.base}/api/apikey?limit=1000`; url !== undefined;) {
+          const page = await fetch(url, { headers });
+          list.push(...((await page.json()) as Array<Record<string, unknown>>));
+          url = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
+        }
         const now = Date.now();
         const strip = (rows: Array<Record<string, unknown>>) =>
           rows.map(({ last_used_at: _u, status: _s, ...rest }) => rest);

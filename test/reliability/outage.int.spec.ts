@@ -124,7 +124,7 @@ function spyOnSubscriptions(store: EventStore) {
     });
     await other.projection.catchUp(10_000);
     const origin = { actor: 'other', requestId: 'other-1' };
-    const fromOther = (await other.keys.createOrRenew({ alias: 'from-other', name: 'x', roles: [] }, origin)).key;
+    const fromOther = (await other.keys.createOrRenew({ alias: 'from-other', name: 'x', roles: [] }, origin)).key!;
     await other.keys.revoke(kept, { actor: 'other', requestId: 'other-2' });
 
     // This instance resubscribes from its checkpoint and catches up.

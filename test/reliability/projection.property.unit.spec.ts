@@ -27,6 +27,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? (SLOW ? 2_000 : 200));
 type Op =
   | { kind: 'create'; alias: string; name: string; roles: Role[]; dt: number }
   | { kind: 'revoke'; alias: string; dt: number; wrongKey: boolean }
+  | { kind: 'rotate'; alias: string; dt: number; graceSeconds: number; owner: string | null }
+  | { kind: 'import'; alias: string; dt: number; active: boolean }
   | { kind: 'foreign'; dt: number };
 
 const aliasArb = fc.constantFrom('a', 'b', 'c', 'd', 'svc-e');
@@ -48,6 +50,25 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       alias: aliasArb,
       dt: fc.integer({ min: 0, max: 86_400_000 }),
       wrongKey: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('rotate' as const),
+      alias: aliasArb,
+      dt: fc.integer({ min: 0, max: 7_200_000 }),
+      graceSeconds: fc.constantFrom(0, 60, 3600),
+      owner: fc.constantFrom(null, 'team-a'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('import' as const),
+      alias: aliasArb,
+      dt: fc.nat(1000),
+      active: fc.boolean(),
     }),
   },
   // Events of other streams/types share the log (other services, system events).
@@ -92,31 +113,60 @@ function buildLog(ops: Op[], gaps: number[]): RecordedEvent[] {
     try {
       const ctx = {
         now: new Date(now),
-        ttlMs: 15 * 86_400_000,
-        issueKey: () => {
-          keyCounter++;
-          // Real SHA-256 digests, so the model's digest index (not its odd-hash fallback) is used.
-          return {
-            keyHash: hashKey(`key-${keyCounter}`),
-            keyPrefix: `ak_${keyCounter}`,
-            sealedKey: `sealed-${keyCounter}`,
-          };
-        },
+        defaultTtlSeconds: 15 * 86_400,
+        maxTtlSeconds: 365 * 86_400,
+      };
+      keyCounter++;
+      // Real SHA-256 digests, so the model's digest index (not its odd-hash fallback) is used.
+      const candidate = {
+        keyHash: hashKey(`key-${keyCounter}`),
+        keyPrefix: `ak_${keyCounter}`,
+        sealedKey: `sealed-${keyCounter}`,
       };
       events =
         op.kind === 'create'
-          ? decide({ type: 'CreateOrRenewKey', data: { alias: op.alias, name: op.name, roles: op.roles } }, state, ctx)
-          : decide(
-              {
-                type: 'RevokeKey',
-                data: {
-                  alias: op.alias,
-                  keyHash: op.wrongKey || state.status === 'absent' ? 'nope' : state.keyHash,
-                },
-              },
+          ? decide(
+              { type: 'CreateOrRenewKey', data: { alias: op.alias, name: op.name, roles: op.roles, candidate } },
               state,
               ctx,
-            );
+            )
+          : op.kind === 'rotate'
+            ? decide(
+                {
+                  type: 'RotateKey',
+                  data: { alias: op.alias, newKey: candidate, graceSeconds: op.graceSeconds, owner: op.owner },
+                },
+                state,
+                ctx,
+              )
+            : op.kind === 'import'
+              ? decide(
+                  {
+                    type: 'ImportKey',
+                    data: {
+                      alias: op.alias,
+                      name: 'imported',
+                      roles: ['user'],
+                      keyHash: hashKey(`imported-${op.alias}`),
+                      keyPrefix: null,
+                      sealedKey: null,
+                      isActive: op.active,
+                    },
+                  },
+                  state,
+                  ctx,
+                )
+              : decide(
+                  {
+                    type: 'RevokeKey',
+                    data: {
+                      alias: op.alias,
+                      keyHash: op.wrongKey || state.status === 'absent' ? 'nope' : state.keyHash,
+                    },
+                  },
+                  state,
+                  ctx,
+                );
     } catch {
       return; // a refused command writes nothing
     }
@@ -250,8 +300,12 @@ describe('projection properties (fast-check)', () => {
             createdAt: state.createdAt,
             updatedAt: state.updatedAt,
             keyPrefix: state.keyPrefix,
+            owner: state.owner,
+            meta: state.meta,
+            previousKey: state.previousKey,
           });
           expect(model.findByHash(state.keyHash)?.alias).toBe(alias);
+          if (state.previousKey) expect(model.findByHash(state.previousKey.keyHash)?.alias).toBe(alias);
         }
         expect(model.size).toBe([...folded.values()].filter((s) => s.status !== 'absent').length);
         // Order of listing: newest first.
@@ -290,13 +344,21 @@ describe('projection properties (fast-check)', () => {
     const reactivations = new Set<boolean>();
     fc.assert(
       fc.property(logArb, (log) => {
-        for (const e of log) if (e.type === 'ApiKeyRenewed.v1') reactivations.add(e.data['reactivated'] === true);
+        for (const e of log) if (e.type === 'ApiKeyRenewed.v2') reactivations.add(e.data['reactivated'] === true);
       }),
       { numRuns: 100, seed: 42 },
     );
     expect(reactivations).toEqual(new Set([true, false]));
     expect(types).toEqual(
-      new Set(['ApiKeyCreated.v1', 'ApiKeyRenewed.v1', 'ApiKeyRevoked.v1', 'SomethingElse.v1', 'ApiKeyCreated.v9']),
+      new Set([
+        'ApiKeyCreated.v2',
+        'ApiKeyRenewed.v2',
+        'ApiKeyRevoked.v1',
+        'ApiKeyRotated.v1',
+        'ApiKeyImported.v1',
+        'SomethingElse.v1',
+        'ApiKeyCreated.v9',
+      ]),
     );
   });
 });

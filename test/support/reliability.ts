@@ -110,7 +110,8 @@ const esdbBackend: StoreBackend = {
     // Loaded lazily, so that the SQLite runs do not depend on the gRPC stack.
     const { startEventStoreDbTestServer } = await import('../eventstoredb/testServer');
     const { openEventStoreDb } = await import('../../infrastructure/eventStore/eventStoreDb');
-    const server = await startEventStoreDbTestServer();
+    // As production runs it: TLS with a private CA, credentials, `$all` for admins, BatchAppend.
+    const server = await startEventStoreDbTestServer({ secure: true });
     let conflicts = 0;
     const counter = () => void conflicts++;
     // One seal secret for every "instance", as the EventStoreDB issue requires.

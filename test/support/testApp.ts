@@ -48,7 +48,7 @@ export async function startTestApp(
   await ledger.projection.catchUp(10_000);
   const app = await buildApp({ ledger, logger });
   const mint = async (alias: string, roles: Role[] = [], name = alias) =>
-    (await ledger.keys.createOrRenew({ alias, name, roles }, { actor: 'test', requestId: `mint-${alias}` })).key;
+    (await ledger.keys.createOrRenew({ alias, name, roles }, { actor: 'test', requestId: `mint-${alias}` })).key!;
   const adminKey = await mint('root-admin', ['admin'], 'Root admin');
   return {
     app,

@@ -26,6 +26,8 @@ describe('POST /api/apikey/verify', () => {
       name: 'Billing',
       roles: ['user', 'agent'],
       expire: new Date(expire).toISOString(),
+      owner: null,
+      meta: null,
     });
   });
 
@@ -35,7 +37,7 @@ describe('POST /api/apikey/verify', () => {
     const other = await startTestApp();
     const stranger = await other.mint('billing');
     await other.close();
-    const nulls = { valid: false, alias: null, name: null, roles: null, expire: null };
+    const nulls = { valid: false, alias: null, name: null, roles: null, expire: null, owner: null, meta: null };
     expect((await verify({ key: stranger })).json()).toEqual({ ...nulls, code: 'NOT_FOUND' });
     // One character changed breaks the checksum: refused without a lookup.
     const flipped = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');

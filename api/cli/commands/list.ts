@@ -26,7 +26,7 @@ With --json: the API's list, [{alias, name, roles, is_active, status, expire, ke
             k.created_at,
             k.last_used_at ?? '-',
             k.expire,
-            k.key_prefix,
+            k.key_prefix ?? '-',
           ]),
         ]),
       );

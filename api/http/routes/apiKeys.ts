@@ -17,18 +17,30 @@ import type { FastifyRequest } from 'fastify';
 import { keyStateAsOf } from '../../../projections/audit/history';
 import { toView } from '../../../projections/readModel/keyView';
 import { asOfQuery } from '../auditSchemas';
+import { listQuery, type ListQuery } from '../lifecycleSchemas';
+import { InvalidCursorError, pageOfKeys } from '../../../projections/readModel/keyList';
+import { keyLifecycleRoutes } from './keyLifecycle';
 import { findByAlias } from '../aliasLookup';
 
-const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+export const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const authErrors = { 401: errorResponse, 403: errorResponse };
 
 export function originOf(request: FastifyRequest) {
   return { actor: request.principal?.alias ?? 'anonymous', requestId: request.id };
 }
 
+/** The same query, from the next cursor on, as an absolute URL (as GitHub's API gives). */
+function nextPageUrl(request: FastifyRequest, query: ListQuery, cursor: string): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries({ ...query, cursor }))
+    if (value !== undefined) params.set(name, String(value));
+  return `${request.protocol}://${request.host}/api/apikey?${params.toString()}`;
+}
+
 /** Admin endpoints over keys. Each route parses, sends one command or query, and maps the outcome. */
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
   const admin = requireRoles(ledger.verifier, { anyOf: ['admin'] });
+  await app.register(keyLifecycleRoutes, { ledger });
 
   for (const url of ['/api/apikey', '/api/apikey/']) {
     app.post(
@@ -38,7 +50,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
           tags: ['keys'],
           summary: 'Create a key, or renew the key of an existing alias',
           description:
-            'Creating an alias that exists renews it: same key string, validity reset, reactivated, name and roles replaced.',
+            'Creating an alias that exists renews it: same key string (after a rotation, the new one), validity reset, reactivated, name and roles replaced; owner and meta kept when absent, cleared by null.',
           security,
           hide: url.endsWith('/'),
           body: createKeyBody,
@@ -53,7 +65,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
         },
       },
       async (request, reply) => {
-        const outcome = await ledger.keys.createOrRenew(request.body, originOf(request));
+        const { ttl_seconds, ...fields } = request.body;
+        const outcome = await ledger.keys.createOrRenew({ ...fields, ttlSeconds: ttl_seconds }, originOf(request));
         return reply.code(outcome.renewed ? 200 : 201).send(presentCreated(outcome));
       },
     );
@@ -82,15 +95,27 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
     {
       schema: {
         tags: ['keys'],
-        summary: 'List keys, newest first (no secrets)',
+        summary: 'List keys, newest first (no secrets), a page at a time',
+        description:
+          'When more keys match, the answer carries a Link header with rel="next" whose URL fetches the next page.',
         security,
-        response: { 200: keyList, ...authErrors },
+        querystring: listQuery,
+        response: { 200: keyList, 400: errorResponse, ...authErrors },
       },
       onRequest: admin,
     },
-    async () => {
+    async (request, reply) => {
       const now = Date.now();
-      return ledger.readModel.list().map((v) => presentSummary(v, now));
+      let page;
+      try {
+        page = pageOfKeys(ledger.readModel.list(), request.query, now);
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);
+        throw error;
+      }
+      if (page.next !== undefined)
+        void reply.header('link', `<${nextPageUrl(request, request.query, page.next)}>; rel="next"`);
+      return page.keys.map((v) => presentSummary(v, now));
     },
   );
 

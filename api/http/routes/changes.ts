@@ -15,6 +15,8 @@ export const MAX_REPLAY_EVENTS = 10_000;
 /** A client this far behind in reading is cut off; it reconnects and resumes from its last id. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 const POSITION = /^\d{1,20}$/;
+/** setTimeout's longest delay; a later instant is re-checked when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What a cache needs to evict a key's answers: the alias (as verify answers it), never key material. */
 function changeOf(recorded: RecordedEvent, ledger: Keyledger): string | undefined {
@@ -34,10 +36,37 @@ const control = (name: 'ready' | 'reset', position: bigint) =>
  * Each change has `id:` = its global position; a client resumes with `Last-Event-ID`.
  */
 export const changeFeedRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
-  const open = new Set<ServerResponse>();
+  const open = new Map<ServerResponse, (text: string) => void>();
+  const graceTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * A rotated-out key stops working when its grace ends, with no event: each stream is told then,
+   * as a change of that alias (id: the current position), so that caches drop its answers.
+   */
+  const watchGrace = (alias: string) => {
+    const until = ledger.readModel.findByAlias(alias)?.previousKey?.validUntil;
+    clearTimeout(graceTimers.get(alias));
+    graceTimers.delete(alias);
+    if (until === undefined || until <= Date.now()) return;
+    const timer = setTimeout(
+      () => {
+        graceTimers.delete(alias);
+        if (Date.now() < until) return watchGrace(alias);
+        const keyPrefix = ledger.readModel.findByAlias(alias)?.keyPrefix ?? null;
+        const data = JSON.stringify({ alias, key_prefix: keyPrefix, type: 'PreviousKeyExpired' });
+        const text = `id: ${ledger.readModel.checkpoint}\nevent: change\ndata: ${data}\n\n`;
+        for (const write of open.values()) write(text);
+      },
+      Math.min(until - Date.now() + 1, MAX_TIMER_MS),
+    ).unref();
+    graceTimers.set(alias, timer);
+  };
+  for (const [alias, view] of ledger.readModel.entries()) if (view.previousKey) watchGrace(alias);
+  const stopWatching = ledger.projection.onApplied((event) => watchGrace(aliasOfStream(event.streamName)));
   // Streams never end by themselves: close them first, so that app.close() does not wait on them.
   app.addHook('preClose', (done) => {
-    for (const res of open) res.end();
+    for (const res of open.keys()) res.end();
+    stopWatching();
+    for (const timer of graceTimers.values()) clearTimeout(timer);
     done();
   });
 
@@ -87,7 +116,7 @@ export const changeFeedRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = as
         }
       });
       const heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
-      open.add(res);
+      open.set(res, write);
       res.on('close', () => {
         unsubscribe();
         clearInterval(heartbeat);

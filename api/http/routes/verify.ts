@@ -8,11 +8,12 @@ import { isIP } from 'node:net';
 import { errorResponse, roleSchema } from '../schemas';
 import { presentVerification } from '../presenters';
 
-const CODES = ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_ROLE', 'MALFORMED'] as const;
+const CODES = ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'ROTATED', 'INSUFFICIENT_ROLE', 'MALFORMED'] as const;
 
 export const verifyBody = z.object({
   key: z.string({ error: 'key must be a string' }).meta({
-    description: 'The key to check. Any string is accepted: a key of the wrong shape answers MALFORMED.',
+    description:
+      'The key to check. Any string is accepted: one carrying the configured prefix (ak_) but failing its checksum, an empty one or one over 512 characters answers MALFORMED without a lookup.',
     example: 'ak_3kTMd9vQ1xZ8pL0bNc7wYh2RfUe5sJ4aGq1Xy9',
   }),
   roles: z
@@ -37,11 +38,16 @@ const isoOrNull = z.string().nullable().meta({ example: '2026-12-10T10:00:00.000
 export const verifyResponse = z
   .object({
     valid: z.boolean(),
-    code: z.enum(CODES),
+    code: z.enum(CODES).meta({
+      description:
+        'VALID; NOT_FOUND (no such key); EXPIRED; REVOKED; ROTATED (a key replaced by a rotation, after its grace); INSUFFICIENT_ROLE (valid, but lacks a required role); MALFORMED (refused without a lookup).',
+    }),
     alias: z.string().nullable().meta({ description: 'null when the key is unknown or malformed' }),
     name: z.string().nullable(),
     roles: z.array(roleSchema).nullable(),
     expire: isoOrNull,
+    owner: z.string().nullable().meta({ description: 'Whose key it is; null when unset or the key is not found' }),
+    meta: z.record(z.string(), z.unknown()).nullable().meta({ description: "The key's metadata; null when unset" }),
   })
   .meta({
     id: 'Verification',
@@ -52,11 +58,13 @@ export const verifyResponse = z
       name: 'Billing service',
       roles: ['user'],
       expire: '2026-12-10T10:00:00.000Z',
+      owner: 'team-payments',
+      meta: { tier: 'gold' },
     },
   });
 
 /** A key that does not authenticate; a valid key lacking a role is an answer, not a guess. */
-const FAILED: ReadonlySet<VerificationCode> = new Set(['MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED']);
+const FAILED: ReadonlySet<VerificationCode> = new Set(['MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'ROTATED']);
 
 export interface VerifyRouteOptions {
   ledger: Keyledger;
