@@ -21,32 +21,38 @@ export const webhookParams = z.object({ id: z.string().min(1).max(64) });
 
 export const webhookView = z
   .object({
-    id: z.string(),
-    url: z.string(),
+    id: z.string().meta({ example: '0193a1f2-7c4e-7d2a-9b1e-3f5c6d7e8f90' }),
+    url: z.string().meta({ example: 'https://siem.example.com/hooks' }),
     events: z.array(eventType),
-    description: z.string().nullable(),
+    description: z.string().nullable().meta({ example: 'SIEM feed' }),
     status: z.enum(['enabled', 'failing']).meta({ description: 'failing: retries ran out; re-enable to resume' }),
     failing_since: isoTime.nullable(),
-    failing_reason: z.string().nullable(),
+    failing_reason: z.string().nullable().meta({ example: null }),
     created_at: isoTime,
   })
   .meta({ id: 'Webhook' });
 
 export const createdWebhook = webhookView
   .extend({
-    secret: z.string().meta({ description: 'Signing secret, `whsec_<base64>`: shown once, store it now.' }),
+    secret: z.string().meta({
+      description: 'Signing secret, `whsec_<base64>`: shown once, store it now.',
+      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }),
   })
   .meta({ id: 'CreatedWebhook' });
 
 export const deliveryView = z.object({
   event: eventType,
-  webhook_id: z.string().meta({ description: 'The `webhook-id` header: the same on every attempt of this event' }),
-  position: z.string(),
+  webhook_id: z.string().meta({
+    description: 'The `webhook-id` header: the same on every attempt of this event',
+    example: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+  }),
+  position: z.string().meta({ example: '4242' }),
   attempt: z.number().int(),
   attempted_at: isoTime,
   status_code: z.number().int().nullable(),
   duration_ms: z.number(),
-  error: z.string().nullable(),
+  error: z.string().nullable().meta({ example: 'answered 503' }),
   next_retry_at: isoTime.nullable(),
 });
 
