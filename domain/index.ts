@@ -7,3 +7,4 @@ export * from './roles';
 export * from './state';
 export * from './upcast';
 export * from './validation';
+export * from './verification';

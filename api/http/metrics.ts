@@ -11,13 +11,13 @@ export const LAG_COUNT_CAP = 10_000;
 export interface Metrics {
   registry: Registry;
   verifications: Counter<'code'>;
-  commands: Counter<'type' | 'outcome'>;
   httpDuration: RequestHistogram;
 }
 
 /** One registry per app instance (not prom-client's global one), so several apps can coexist. */
 export function createMetrics(ledger: Keyledger): Metrics {
-  const registry = new Registry();
+  // The ledger's own metrics (commands handled) with this app's.
+  const registry = Registry.merge([new Registry(), ledger.registry]);
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
@@ -87,12 +87,6 @@ export function createMetrics(ledger: Keyledger): Metrics {
       labelNames: ['code'],
       registers,
     }),
-    commands: new Counter({
-      name: 'keyledger_commands_total',
-      help: 'Commands sent through the API, by type and outcome',
-      labelNames: ['type', 'outcome'],
-      registers,
-    }),
     httpDuration: new RequestHistogram(
       'keyledger_http_request_duration_seconds',
       'HTTP request latency, by method, route pattern and status',
@@ -106,28 +100,8 @@ export function countVerification(metrics: Metrics, code: VerificationCode): voi
   metrics.verifications.inc({ code });
 }
 
-/** The routes that send a command, by "METHOD pattern". */
-const COMMAND_ROUTES: Record<string, string> = {
-  'POST /api/apikey': 'CreateOrRenewKey',
-  'POST /api/apikey/': 'CreateOrRenewKey',
-  'DELETE /api/apikey/:key': 'RevokeKey',
-  'POST /api/apikey/:alias/revoke': 'RevokeKey',
-  'POST /api/apikey/:alias/rotate': 'RotateKey',
-};
-
-/** The outcome of a command from its answer; undefined when no command was sent (auth refused). */
-function commandOutcome(type: string, status: number): string | undefined {
-  if (status === 401 || status === 403 || status === 429) return undefined;
-  if (status === 201) return 'created';
-  if (status === 200) return type === 'RevokeKey' ? 'revoked' : type === 'RotateKey' ? 'rotated' : 'renewed';
-  if (status === 404) return 'not_found';
-  if (status === 503) return 'unavailable';
-  if (status >= 400 && status < 500) return 'rejected';
-  return 'error';
-}
-
 /**
- * Latency for every request and command outcomes, in one onResponse hook. (Per-route hooks with
+ * Latency for every request, in one onResponse hook. (Per-route hooks with
  * labels made once measured no different, within +-3 us of run-to-run noise: bench/RESULTS.md.)
  */
 export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
@@ -135,9 +109,6 @@ export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
     const status = reply.statusCode;
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
     metrics.httpDuration.observe(request.method, route, status, reply.elapsedTime / 1000);
-    const type = COMMAND_ROUTES[`${request.method} ${route}`];
-    const outcome = type && commandOutcome(type, status);
-    if (type && outcome) metrics.commands.inc({ type, outcome });
     done();
   });
 }

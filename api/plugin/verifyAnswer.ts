@@ -1,10 +1,7 @@
 import type { Role } from '../../domain/roles';
+import type { VerificationCode } from '../../domain/verification';
 
-export type { Role };
-
-/** What a verification decided; the codes of POST /api/apikey/verify. */
-export type VerificationCode =
-  'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'ROTATED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
+export type { Role, VerificationCode };
 
 /** The answer of POST /api/apikey/verify. */
 export interface VerifyAnswer {

@@ -1,7 +1,5 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type {
   AppendResult,
   EventStore,
@@ -15,30 +13,8 @@ import type {
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from './port';
 import { pollingSubscription } from './pollingSubscription';
 import { decodeWtf8 } from './wtf8';
-
-interface Row {
-  position: bigint;
-  event_id: string;
-  stream_name: string;
-  revision: bigint;
-  type: string;
-  data: string;
-  metadata: string;
-  created_at: bigint;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position    INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id    TEXT    NOT NULL UNIQUE,
-  stream_name TEXT    NOT NULL,
-  revision    INTEGER NOT NULL,
-  type        TEXT    NOT NULL,
-  data        TEXT    NOT NULL,
-  metadata    TEXT    NOT NULL,
-  created_at  INTEGER NOT NULL,
-  UNIQUE (stream_name, revision)
-);`;
+import { COLUMNS, fromRawRow, toRecorded, type RawRow, type Row } from './sqliteRows';
+import { createPrivately, isUnavailable, SCHEMA } from './sqliteFile';
 
 interface PendingAppend {
   streamName: string;
@@ -51,110 +27,9 @@ interface PendingAppend {
 
 type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
-/**
- * SQLite errors that mean "the store cannot answer now" (and may have ended the transaction).
- * By shape, not instanceof: the native addon keeps the first SqliteError class it was given
- * (under Jest, that of the first test file's context, with another realm's Error).
- */
-function isUnavailable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code } = error as { name?: unknown; code?: unknown };
-  return name === 'SqliteError' && typeof code === 'string' && /BUSY|LOCKED|IOERR|CANTOPEN|FULL/.test(code);
-}
-
-const COLUMNS = 'position, event_id, stream_name, revision, type, data, metadata, created_at';
 /** How often a subscription looks for events appended by other processes. */
 const POLL_INTERVAL_MS = 100;
 const PAGE_SIZE = 1000;
-
-/** A row whose JSON does not parse reads as empty: the codec then reports and skips it. */
-function parseJson<T>(text: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return {} as T;
-  }
-}
-
-function toRecorded(row: Row): RecordedEvent {
-  return {
-    id: row.event_id,
-    type: row.type,
-    data: parseJson<RecordedEvent['data']>(row.data),
-    metadata: parseJson<RecordedEvent['metadata']>(row.metadata),
-    streamName: row.stream_name,
-    revision: row.revision,
-    position: row.position,
-    createdAt: new Date(Number(row.created_at)),
-  };
-}
-
-/** A row in COLUMNS order, as a raw statement returns it (arrays build faster than objects). */
-type RawRow = [bigint, string, string, bigint, string, string, string, bigint];
-
-/**
- * An event of a page read. Page reads feed projections, which never look at metadata or
- * createdAt: metadata is parsed and the Date built on first access (then kept), so a
- * catch-up pays neither per event. A class (accessors on the prototype, state in private
- * fields) rather than an object literal with accessors: no closures per event. toJSON gives
- * the plain shape, so a serialised event reads as before.
- */
-class PageEvent implements RecordedEvent {
-  id: string;
-  type: string;
-  data: RecordedEvent['data'];
-  streamName: string;
-  revision: bigint;
-  position: bigint;
-  #metadataText: string;
-  #metadata: RecordedEvent['metadata'] | undefined = undefined;
-  #createdAtMs: bigint;
-  #createdAt: Date | undefined = undefined;
-
-  constructor(row: RawRow) {
-    this.id = row[1];
-    this.type = row[4];
-    this.data = parseJson<RecordedEvent['data']>(row[5]);
-    this.streamName = row[2];
-    this.revision = row[3];
-    this.position = row[0];
-    this.#metadataText = row[6];
-    this.#createdAtMs = row[7];
-  }
-
-  get metadata(): RecordedEvent['metadata'] {
-    return (this.#metadata ??= parseJson<RecordedEvent['metadata']>(this.#metadataText));
-  }
-
-  set metadata(value: RecordedEvent['metadata']) {
-    this.#metadata = value;
-  }
-
-  get createdAt(): Date {
-    return (this.#createdAt ??= new Date(Number(this.#createdAtMs)));
-  }
-
-  set createdAt(value: Date) {
-    this.#createdAt = value;
-  }
-
-  toJSON(): RecordedEvent {
-    return {
-      id: this.id,
-      type: this.type,
-      data: this.data,
-      metadata: this.metadata,
-      streamName: this.streamName,
-      revision: this.revision,
-      position: this.position,
-      createdAt: this.createdAt,
-    };
-  }
-}
-
-function fromRawRow(row: RawRow): RecordedEvent {
-  return new PageEvent(row);
-}
 
 /**
  * A prefix match that holds for every code point: SQLite compares text as UTF-8 bytes, where
@@ -168,22 +43,6 @@ function prefixClause(prefixes: string[] | undefined): { sql: string; params: Ar
   if (!prefixes?.length) return { sql: '', params: [] };
   const parts = prefixes.map(() => 'substr(stream_name, 1, ?) = ?');
   return { sql: ` AND (${parts.join(' OR ')})`, params: prefixes.flatMap((p) => [[...p].length, p]) };
-}
-
-/**
- * The log's directory (0700) and files (0600) are this user's only. SQLite gives the -wal and
- * -shm files the database file's mode; files of an older install are narrowed.
- */
-function createPrivately(file: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  closeSync(openSync(file, 'a', 0o600));
-  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
-    try {
-      if (existsSync(path)) chmodSync(path, 0o600);
-    } catch {
-      // Another user's file (a shared install): its owner decides.
-    }
-  }
 }
 
 /**

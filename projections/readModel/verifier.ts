@@ -1,10 +1,9 @@
-import { statusAt, type Role } from '../../domain';
+import { statusAt, type Role, type VerificationCode } from '../../domain';
 import { hashKey, isMalformedKey } from '../../infrastructure/keys/keyFormat';
 import type { AuthReadModel } from './authReadModel';
 import type { KeyView } from './keyView';
 
-export type VerificationCode =
-  'VALID' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'ROTATED' | 'INSUFFICIENT_ROLE' | 'MALFORMED';
+export type { VerificationCode };
 
 export interface Verification {
   readonly code: VerificationCode;

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { VerificationCode } from '../../../projections/readModel/verifier';
+import { VERIFICATION_CODES, type VerificationCode } from '../../../domain';
 import type { Keyledger } from '../../composition';
 import { countVerification, type Metrics } from '../metrics';
 import type { PresentationLimiter } from '../rateLimit';
 import { isIP } from 'node:net';
 import { errorResponse, roleSchema } from '../schemas';
-import { presentVerification } from '../presenters';
-
-const CODES = ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'ROTATED', 'INSUFFICIENT_ROLE', 'MALFORMED'] as const;
+import { toVerifyAnswer as presentVerification } from '../../plugin/verifyAnswer';
 
 export const verifyBody = z.object({
   key: z.string({ error: 'key must be a string' }).meta({
@@ -38,7 +36,7 @@ const isoOrNull = z.string().nullable().meta({ example: '2026-12-10T10:00:00.000
 export const verifyResponse = z
   .object({
     valid: z.boolean(),
-    code: z.enum(CODES).meta({
+    code: z.enum(VERIFICATION_CODES).meta({
       description:
         'VALID; NOT_FOUND (no such key); EXPIRED; REVOKED; ROTATED (a key replaced by a rotation, after its grace); INSUFFICIENT_ROLE (valid, but lacks a required role); MALFORMED (refused without a lookup).',
     }),
