@@ -44,6 +44,7 @@ export class ProjectionRunner {
   private logHead = 0n;
   /** Set when the log turned out to be behind the model: the loop empties the model and replays. */
   private rebuildRequested = false;
+  private wakeFromBackoff: (() => void) | undefined;
   private readonly listeners = new Set<AppliedListener>();
 
   constructor(
@@ -105,7 +106,15 @@ export class ProjectionRunner {
           { err: this.lastError, checkpoint: this.readModel.checkpoint.toString(), retryInMs: backoff },
           'projection subscription dropped; resubscribing',
         );
-        await new Promise((r) => setTimeout(r, backoff));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoff);
+          // stop() ends the wait: a shutdown never sits out a resubscribe backoff.
+          this.wakeFromBackoff = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeFromBackoff = undefined;
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
@@ -219,6 +228,7 @@ export class ProjectionRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wakeFromBackoff?.();
     await this.subscription?.close();
     await this.loop;
     this.connected = false;

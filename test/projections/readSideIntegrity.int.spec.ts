@@ -146,3 +146,28 @@ describe('a projection stopped while it checks the log at (re)subscription', () 
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('a projection stopped while it waits to resubscribe', () => {
+  it('stops at once instead of sitting out the backoff', async () => {
+    const dir = tempDir();
+    const inner = openSqliteEventStore(join(dir, 'events.sqlite'));
+    let attempts = 0;
+    const store: EventStore = {
+      ...swappable(inner).store,
+      subscribeToAll: () => {
+        attempts++;
+        throw new Error('store unavailable');
+      },
+    };
+    const runner = new ProjectionRunner(store, new AuthReadModel(), createLogger('silent'));
+    runner.start();
+    // Several failures: the backoff has grown to seconds.
+    await new Promise((r) => setTimeout(r, 1_700));
+    expect(attempts).toBeGreaterThanOrEqual(4);
+    const started = Date.now();
+    await runner.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+    await inner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
