@@ -12,6 +12,7 @@ import { AuthReadModel } from '../projections/readModel/authReadModel';
 import { PeriodicSnapshotter } from '../projections/readModel/periodicSnapshotter';
 import { ProjectionRunner } from '../projections/readModel/projectionRunner';
 import { ReadModelSnapshots } from '../projections/readModel/snapshot';
+import { STORE_SNAPSHOT_POLICY, StoreSnapshots } from '../projections/readModel/storeSnapshots';
 import { KeyVerifier } from '../projections/readModel/verifier';
 import { openWebhooks, type Webhooks } from './webhookComposition';
 import { LeakService } from '../infrastructure/leaks/leakCommands';
@@ -96,8 +97,14 @@ export async function openKeyledger(
           sealSecret: seal.secret,
           logger,
         });
-  const readModel = (await snapshots?.load()) ?? new AuthReadModel();
+  // With no usable local snapshot, EventStoreDB may hold one another instance published.
+  const published =
+    snapshots && store.kind === 'eventstoredb'
+      ? new StoreSnapshots({ store, sealSecret: seal.secret, logger })
+      : undefined;
+  const readModel = (await snapshots?.load()) ?? (await published?.load()) ?? new AuthReadModel();
   const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, readModel, logger);
+  const publisher = published && new PeriodicSnapshotter(published, readModel, logger, STORE_SNAPSHOT_POLICY);
   const projection = new ProjectionRunner(store, readModel, logger);
   const keys = new KeyService(
     store,
@@ -120,6 +127,7 @@ export async function openKeyledger(
   );
   projection.start();
   snapshotter?.start();
+  publisher?.start();
   const webhooks = openWebhooks({
     store,
     config,
@@ -144,6 +152,7 @@ export async function openKeyledger(
       await webhooks.stop();
       await projection.stop();
       await snapshotter?.stop();
+      await publisher?.stop();
       await store.close();
     },
   };
