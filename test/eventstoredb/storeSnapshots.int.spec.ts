@@ -142,4 +142,38 @@ describe('read-model snapshots published in EventStoreDB', () => {
     await publish(a.ledger.store);
     expect(await a.ledger.store.readStream(SNAPSHOT_STREAM)).toHaveLength(1);
   });
+
+  it('trims old snapshots with stream metadata: $maxCount on the manifests, $tb on displaced chunks', async () => {
+    const appended: Array<{ stream: string; type: string; data: Record<string, unknown> }> = [];
+    const store = a.ledger.store;
+    const spy: EventStore = Object.create(store, {
+      appendToStream: {
+        value: (
+          stream: string,
+          events: Parameters<EventStore['appendToStream']>[1],
+          expected: Parameters<EventStore['appendToStream']>[2],
+        ) => {
+          for (const e of events) appended.push({ stream, type: e.type, data: e.data });
+          return store.appendToStream(stream, events, expected);
+        },
+      },
+    });
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (_: object, msg: string) => void warnings.push(msg) };
+    const snapshots = new StoreSnapshots({ store: spy, sealSecret: SECRET, logger, chunkBytes: 1024 });
+    for (let i = 0; i < 3; i++) {
+      await a.mint(`trim-${i}`);
+      await a.ledger.projection.catchUp(5_000);
+      await snapshots.write(a.ledger.readModel);
+    }
+    const manifests = (await store.readStream(SNAPSHOT_STREAM)).map((e) => e.data);
+    expect(manifests).toHaveLength(3);
+    const metadata = appended.filter((e) => e.stream.startsWith('$$'));
+    // The test server stores metadata without honouring it; a real node hides what it trims.
+    expect(metadata).toEqual([
+      { stream: `$$${SNAPSHOT_STREAM}`, type: '$metadata', data: { $maxCount: 10 } },
+      { stream: `$$${manifests[0]!.chunkStream as string}`, type: '$metadata', data: { $tb: manifests[0]!.chunks } },
+    ]);
+    expect(warnings).toEqual([]);
+  });
 });
