@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, ExpectedRevision, NewEvent, RecordedEvent } from '../../infrastructure/eventStore/port';
+import { retryWhileUnavailable } from '../../infrastructure/commands/commandHandler';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  RecordedEvent,
+} from '../../infrastructure/eventStore/port';
 import type { AuthReadModel } from './authReadModel';
 import type { SnapshotPolicy } from './periodicSnapshotter';
 import { decodeSnapshot, encodeSnapshot, snapshotMacKey, storeIdentity, type SnapshotLogger } from './snapshot';
@@ -31,6 +38,8 @@ const KEPT_MANIFESTS = 10;
 /** The snapshot lives in the store it is of: its identity is the store's first event alone. */
 const PUBLISHED_ADDRESS = 'published-in-store';
 const MAC_BYTES = 32;
+/** How long one append of a publish keeps retrying while the store answers "not now". */
+const APPEND_BUDGET_MS = 30_000;
 
 /** Every 100,000 changes, or 30 min after a change; never on stop (a rolling restart would publish N times). */
 export const STORE_SNAPSHOT_POLICY: SnapshotPolicy = {
@@ -156,16 +165,16 @@ export class StoreSnapshots {
   private async publish(model: AuthReadModel): Promise<void> {
     const { store, logger } = this.options;
     const identity = await storeIdentity(store, PUBLISHED_ADDRESS);
-    // Encoded synchronously: consistent with its checkpoint.
-    const checkpoint = model.checkpoint;
-    if (checkpoint === 0n || checkpoint === this.lastPublished) return;
-    const bytes = encodeSnapshot(model, identity, this.macKey);
     const before = await this.manifests();
     const newest = before[before.length - 1];
+    // Read, compared and encoded synchronously: the snapshot is consistent with its checkpoint.
+    const checkpoint = model.checkpoint;
+    if (checkpoint === 0n || checkpoint === this.lastPublished) return;
     if (newest && BigInt(newest.checkpoint) >= checkpoint) {
       this.lastPublished = checkpoint;
       return;
     }
+    const bytes = encodeSnapshot(model, identity, this.macKey);
     const snapshot = randomUUID();
     const chunkStream = chunkStreamOf(snapshot);
     const size = this.options.chunkBytes ?? CHUNK_BYTES;
@@ -174,7 +183,13 @@ export class StoreSnapshots {
     for (let index = 0; index < chunks; index++) {
       const part = bytes.subarray(index * size, (index + 1) * size).toString('base64');
       const event = systemEvent(SNAPSHOT_CHUNK_TYPE, { snapshot, index, bytes: part });
-      expected = (await store.appendToStream(chunkStream, [event], expected)).nextRevision;
+      // Same id and expected revision on a retry: the store dedupes one that did land.
+      const revision: ExpectedRevision = expected;
+      const appended: AppendResult = await retryWhileUnavailable(
+        () => store.appendToStream(chunkStream, [event], revision),
+        APPEND_BUDGET_MS,
+      );
+      expected = appended.nextRevision;
     }
     const manifest: SnapshotManifest = {
       snapshot,
@@ -184,7 +199,8 @@ export class StoreSnapshots {
       checkpoint: checkpoint.toString(),
       mac: bytes.subarray(0, MAC_BYTES).toString('hex'),
     };
-    await store.appendToStream(SNAPSHOT_STREAM, [systemEvent(SNAPSHOT_MANIFEST_TYPE, { ...manifest })], 'any');
+    const published = systemEvent(SNAPSHOT_MANIFEST_TYPE, { ...manifest });
+    await retryWhileUnavailable(() => store.appendToStream(SNAPSHOT_STREAM, [published], 'any'), APPEND_BUDGET_MS);
     this.lastPublished = checkpoint;
     logger.info(
       { snapshot, keys: model.size, checkpoint: checkpoint.toString(), chunks, bytes: bytes.length },
