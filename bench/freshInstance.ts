@@ -15,8 +15,8 @@
  * "Ready" = openKeyledger resolved and the projection is connected and caught up (what /readyz
  * asks of the read model), measured from the call to openKeyledger.
  *
- * Run: `npx tsc -p tsconfig.bench.json && node dist/bench/freshInstance.js [--quick]`
- * (--quick: 100,000 events). Needs about 4 GB of memory.
+ * Run: `npm run bench:fresh [-- --quick]`
+ * (--quick: 100,000 events). At full size the two processes held about 2.5 GB of RSS each.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
