@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { Counter, Registry } from 'prom-client';
 import type { Config } from '../infrastructure/config';
 import type { EventStore } from '../infrastructure/eventStore/port';
 import { openSqliteEventStore } from '../infrastructure/eventStore/sqlite';
@@ -20,6 +21,8 @@ import { loadReportKeys, type ReportKey } from '../infrastructure/leaks/leakRepo
 
 export interface Keyledger {
   config: Config;
+  /** Metrics of what the ledger handles, whatever way in sent it (HTTP, CLI, workers). */
+  registry: Registry;
   /** Stored key events that could not be read (skipped by every reader). */
   malformedEvents(): number;
   store: EventStore;
@@ -106,6 +109,13 @@ export async function openKeyledger(
   const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, readModel, logger);
   const publisher = published && new PeriodicSnapshotter(published, readModel, logger, STORE_SNAPSHOT_POLICY);
   const projection = new ProjectionRunner(store, readModel, logger);
+  const registry = new Registry();
+  const commands = new Counter({
+    name: 'keyledger_commands_total',
+    help: 'Commands handled, by type and outcome (HTTP, CLI and workers alike)',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+  });
   const keys = new KeyService(
     store,
     sealer,
@@ -123,6 +133,7 @@ export async function openKeyledger(
       maxTtlSeconds: config.MAX_KEY_TTL_SECONDS,
       keyPrefix: config.APIKEY_PREFIX,
       clock: options.clock,
+      onOutcome: (type, outcome) => commands.inc({ type, outcome }),
     },
   );
   projection.start();
@@ -139,6 +150,7 @@ export async function openKeyledger(
   });
   return {
     config,
+    registry,
     malformedEvents: () => malformed,
     store,
     readModel,

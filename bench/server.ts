@@ -18,10 +18,25 @@ export const FIXED_VERIFICATION = {
   expire: '2030-01-01T00:00:00.000Z',
 };
 
+/** The shape of GET /api/apikey/:alias (keySummary). */
+export const FIXED_SUMMARY = {
+  alias: 'svc-0000001',
+  name: 'Service 1',
+  roles: ['user'],
+  is_active: true,
+  status: 'active',
+  expire: '2030-01-01T00:00:00.000Z',
+  key_prefix: 'ak_3kTMd9',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  last_used_at: null,
+};
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'bare') {
     const app = Fastify();
     app.post('/api/apikey/verify', async () => FIXED_VERIFICATION);
+    app.get('/api/apikey/:alias', async () => FIXED_SUMMARY);
     await app.listen({ host: '127.0.0.1', port: 0 });
     process.send!({ port: (app.server.address() as { port: number }).port });
     return;

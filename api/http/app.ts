@@ -1,16 +1,9 @@
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifySerializerCompiler,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Keyledger } from '../composition';
 import { fastifyTrustProxy, type TrustProxy } from '../../infrastructure/trustProxy';
-import { compileFastWriter } from './fastSerializer';
 import { answerFrameworkError, registerErrorHandling } from './httpErrors';
 import { lazyChildLoggerFactory } from './logger';
 import { createMetrics, observeRequests } from './metrics';
@@ -18,6 +11,7 @@ import { registerOpenApi } from './openapi';
 import { PresentationLimiter } from './rateLimit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { auditRoutes } from './routes/audit';
+import { changeFeedRoutes } from './routes/changes';
 import { operationsRoutes } from './routes/operations';
 import { consoleRoutes } from '../console/routes';
 import { verifyRoutes } from './routes/verify';
@@ -26,6 +20,12 @@ import { leakReportRoutes } from './routes/leakReports';
 import { revokeLeakedRoutes } from './routes/revokeLeaked';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/**
+ * Generated request ids: this process's random prefix and a counter, unique across restarts and
+ * instances with the prefix's 48 random bits; a third of randomUUID's ~0.3 us (bench/RESULTS.md).
+ */
+const ID_PREFIX = randomUUID().slice(-12);
+let requestCount = 0;
 /** A key's shape (`<prefix>_<base62>`), or a long run of letters and digits mixing both cases (a key's body). */
 const KEY_SHAPED = /_[0-9A-Za-z]{16,}|(?=[0-9A-Za-z]*[a-z])(?=[0-9A-Za-z]*[A-Z])[0-9A-Za-z]{20,}/;
 
@@ -34,24 +34,14 @@ const KEY_SHAPED = /_[0-9A-Za-z]{16,}|(?=[0-9A-Za-z]*[a-z])(?=[0-9A-Za-z]*[A-Z])
  * could be a key (a client mistaking a header) is replaced, so it is never echoed, logged or stored.
  */
 export function requestIdOf(given: unknown): string {
-  return typeof given === 'string' && REQUEST_ID.test(given) && !KEY_SHAPED.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID.test(given) && !KEY_SHAPED.test(given)
+    ? given
+    : `${ID_PREFIX}-${(++requestCount).toString(36)}`;
 }
 
 /** 128 code points, percent-encoded at up to 12 characters each, NFD spellings and padding included. */
 const MAX_PARAM_LENGTH = 4096;
 const VERIFY_URL = '/api/apikey/verify';
-
-/**
- * The zod response serializer, with a writer compiled from the same zod schema in front of it
- * for plain answer shapes: it writes the same JSON without zod's parse-and-copy of the answer,
- * and hands anything it does not accept to zod (which then validates and answers as before).
- */
-const responseSerializer: FastifySerializerCompiler<z.ZodType | { properties: z.ZodType }> = (route) => {
-  const viaZod = serializerCompiler(route);
-  const fast = route.schema instanceof z.ZodType ? compileFastWriter(route.schema) : undefined;
-  if (!fast) return viaZod;
-  return (data) => fast(data) ?? viaZod(data);
-};
 
 export interface AppOptions {
   ledger: Keyledger;
@@ -72,6 +62,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   const config = ledger.config;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Lazy per-request loggers: measured 3-5 us of CPU saved per verify request at level info (bench/RESULTS.md).
     childLoggerFactory: lazyChildLoggerFactory as never,
     logController: new LogController({
       disableRequestLogging: (req: { url?: string }) =>
@@ -83,7 +74,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
       // (Typed for ajv-style compilers; the zod ones are what setValidatorCompiler takes below.)
       compilersFactory: {
         buildValidator: (() => validatorCompiler) as never,
-        buildSerializer: (() => responseSerializer) as never,
+        buildSerializer: (() => serializerCompiler) as never,
       },
     },
     trustProxy: fastifyTrustProxy(trustProxy),
@@ -103,7 +94,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(responseSerializer);
+  app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   // Callback style: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -127,6 +118,7 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   await app.register(apiKeyRoutes, { ledger });
   await app.register(auditRoutes, { ledger });
   await app.register(verifyRoutes, { ledger, metrics, limiter });
+  await app.register(changeFeedRoutes, { ledger });
   await app.register(operationsRoutes, { ledger, metrics });
   await app.register(consoleRoutes);
   await app.register(webhookRoutes, { ledger, metrics });

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { VerificationCode } from '../../projections/readModel/verifier';
 import type { Keyledger } from '../composition';
+import { RequestHistogram } from './requestHistogram';
 
 /** Scanning further than this to count unapplied events is not worth a scrape. */
 export const LAG_COUNT_CAP = 10_000;
@@ -10,13 +11,13 @@ export const LAG_COUNT_CAP = 10_000;
 export interface Metrics {
   registry: Registry;
   verifications: Counter<'code'>;
-  commands: Counter<'type' | 'outcome'>;
-  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  httpDuration: RequestHistogram;
 }
 
 /** One registry per app instance (not prom-client's global one), so several apps can coexist. */
 export function createMetrics(ledger: Keyledger): Metrics {
-  const registry = new Registry();
+  // The ledger's own metrics (commands handled) with this app's.
+  const registry = Registry.merge([new Registry(), ledger.registry]);
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
@@ -86,86 +87,28 @@ export function createMetrics(ledger: Keyledger): Metrics {
       labelNames: ['code'],
       registers,
     }),
-    commands: new Counter({
-      name: 'keyledger_commands_total',
-      help: 'Commands sent through the API, by type and outcome',
-      labelNames: ['type', 'outcome'],
-      registers,
-    }),
-    httpDuration: new Histogram({
-      name: 'keyledger_http_request_duration_seconds',
-      help: 'HTTP request latency, by method, route pattern and status',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    }),
+    httpDuration: new RequestHistogram(
+      'keyledger_http_request_duration_seconds',
+      'HTTP request latency, by method, route pattern and status',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registry,
+    ),
   };
 }
-
-/** One labels object per code, made once (prom-client hashes the labels on every call anyway). */
-const CODE_LABELS = new Map<string, { code: string }>();
 
 export function countVerification(metrics: Metrics, code: VerificationCode): void {
-  let labels = CODE_LABELS.get(code);
-  if (!labels) CODE_LABELS.set(code, (labels = { code }));
-  metrics.verifications.inc(labels);
+  metrics.verifications.inc({ code });
 }
 
-/** The routes that send a command, by "METHOD pattern". */
-const COMMAND_ROUTES: Record<string, string> = {
-  'POST /api/apikey': 'CreateOrRenewKey',
-  'POST /api/apikey/': 'CreateOrRenewKey',
-  'DELETE /api/apikey/:key': 'RevokeKey',
-  'POST /api/apikey/:alias/revoke': 'RevokeKey',
-  'POST /api/apikey/:alias/rotate': 'RotateKey',
-};
-
-/** The outcome of a command from its answer; undefined when no command was sent (auth refused). */
-function commandOutcome(type: string, status: number): string | undefined {
-  if (status === 401 || status === 403 || status === 429) return undefined;
-  if (status === 201) return 'created';
-  if (status === 200) return type === 'RevokeKey' ? 'revoked' : type === 'RotateKey' ? 'rotated' : 'renewed';
-  if (status === 404) return 'not_found';
-  if (status === 503) return 'unavailable';
-  if (status >= 400 && status < 500) return 'rejected';
-  return 'error';
-}
-
-/** Latency for every request and command outcomes, observed at the route level on response. */
+/**
+ * Latency for every request, in one onResponse hook. (Per-route hooks with
+ * labels made once measured no different, within +-3 us of run-to-run noise: bench/RESULTS.md.)
+ */
 export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
-  // Each route gets its own onResponse hook that knows its pattern (request.routeOptions builds
-  // a fresh options object on every read); requests that match no route are observed by a global hook.
-  const observer = (route: string) => {
-    // Per (status, method): the histogram's labels object and the command type, if any.
-    const seen = new Map<string, { labels: { method: string; route: string; status_code: string }; type?: string }>();
-    return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      const status = reply.statusCode;
-      const id = `${status} ${request.method}`;
-      let entry = seen.get(id);
-      if (!entry) {
-        entry = {
-          labels: { method: request.method, route, status_code: String(status) },
-          type: COMMAND_ROUTES[`${request.method} ${route}`],
-        };
-        // Methods and statuses are few; the bound only guards against surprises.
-        if (seen.size < 1_000) seen.set(id, entry);
-      }
-      metrics.httpDuration.observe(entry.labels, reply.elapsedTime / 1000);
-      const type = entry.type;
-      const outcome = type && commandOutcome(type, status);
-      if (type && outcome) metrics.commands.inc({ type, outcome });
-      done();
-    };
-  };
-  app.addHook('onRoute', (routeOptions) => {
-    const existing = routeOptions.onResponse;
-    const hook = observer(routeOptions.url) as never;
-    routeOptions.onResponse =
-      existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
-  });
-  const unmatched = observer('unmatched');
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (request.is404) unmatched(request, reply, done);
-    else done();
+    const status = reply.statusCode;
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    metrics.httpDuration.observe(request.method, route, status, reply.elapsedTime / 1000);
+    done();
   });
 }

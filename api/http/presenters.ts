@@ -2,8 +2,7 @@ import type { KeyState } from '../../domain';
 import { statusAt } from '../../domain';
 import type { CreateOrRenewOutcome, RotateOutcome } from '../../infrastructure/commands/keyCommands';
 import type { KeyView } from '../../projections/readModel/keyView';
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { isoText as iso } from '../plugin/verifyAnswer';
 
 function presentIssued(key: string | null, s: KeyState) {
   return {

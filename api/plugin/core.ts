@@ -30,8 +30,10 @@ declare module 'fastify' {
   }
 }
 
-/** How a mode checks a presented key: in-process, or by asking the service. */
-export type KeyCheck = (key: string, request: FastifyRequest) => Promise<VerifyAnswer>;
+/** How a mode checks a presented key: in-process, or by asking the service (`close`: on the app's close). */
+export type KeyCheck = ((key: string, request: FastifyRequest) => Promise<VerifyAnswer>) & {
+  close?: () => Promise<void>;
+};
 
 function deny(reply: FastifyReply, status: number, error: string, headers: Record<string, string> = {}) {
   return reply.code(status).headers(headers).send({ error });
@@ -41,6 +43,7 @@ function deny(reply: FastifyReply, status: number, error: string, headers: Recor
 export function authPlugin<Options extends FastifyPluginOptions>(checkFor: (options: Options) => KeyCheck) {
   const plugin: FastifyPluginAsync<Options> = async (app, options) => {
     const check = checkFor(options);
+    if (check.close) app.addHook('onClose', () => check.close!());
     app.decorateRequest('keyPrincipal', null);
     app.decorate('requireAuth', ({ roles = [] }: RequireAuthOptions = {}): AuthHook => {
       return async (request, reply) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isMalformedKey } from '../../infrastructure/keys/keyFormat';
 import type { Role, VerifyAnswer } from './verifyAnswer';
+import { ChangeFeed } from './changeFeed';
 
 /** Why the service could not answer; callers must then refuse (fail closed). */
 export class VerifierUnavailableError extends Error {
@@ -22,9 +23,20 @@ export interface RemoteVerifierOptions {
   cacheTtlMs?: number;
   timeoutMs?: number;
   maxEntries?: number;
+  /**
+   * A key holding the agent (or admin) role: subscribes to keyledger's change feed, which evicts
+   * a key's cached answers as soon as it changes; while the feed is connected, answers are kept
+   * for feedCacheTtlMs instead of cacheTtlMs.
+   */
+  changesKey?: string;
+  /** Default: verifyUrl with /verify replaced by /changes. */
+  changesUrl?: string;
+  /** Default 60 s, at most MAX_FEED_CACHE_TTL_MS. */
+  feedCacheTtlMs?: number;
 }
 
 export const MAX_CACHE_TTL_MS = 5_000;
+export const MAX_FEED_CACHE_TTL_MS = 600_000;
 const CODES: ReadonlySet<string> = new Set([
   'VALID',
   'NOT_FOUND',
@@ -59,6 +71,12 @@ function isAnswer(body: unknown): body is VerifyAnswer {
  */
 export class RemoteVerifier {
   private readonly cache = new Map<string, { answer: VerifyAnswer; until: number }>();
+  /** Cache ids by the alias they answered, so that a change of that key evicts them. */
+  private readonly idsByAlias = new Map<string, Set<string>>();
+  /** Changes seen so far: an answer fetched while one arrived may predate it and is not cached. */
+  private changesSeen = 0;
+  readonly feed: ChangeFeed | undefined;
+  private readonly feedTtlMs: number;
   private readonly ttlMs: number;
   private readonly timeoutMs: number;
   private readonly maxEntries: number;
@@ -69,6 +87,30 @@ export class RemoteVerifier {
     this.timeoutMs = options.timeoutMs ?? 2_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.keyPrefix = options.keyPrefix ?? 'ak';
+    this.feedTtlMs = Math.min(Math.max(options.feedCacheTtlMs ?? 60_000, 0), MAX_FEED_CACHE_TTL_MS);
+    if (options.changesKey)
+      this.feed = new ChangeFeed({
+        url: options.changesUrl ?? options.verifyUrl.replace(/\/verify$/, '/changes'),
+        key: options.changesKey,
+        onChange: (alias) => this.evict(alias),
+        onReset: () => this.clear(),
+      });
+  }
+
+  private evict(alias: string): void {
+    this.changesSeen++;
+    for (const id of this.idsByAlias.get(alias) ?? []) this.cache.delete(id);
+    this.idsByAlias.delete(alias);
+  }
+
+  private clear(): void {
+    this.changesSeen++;
+    this.cache.clear();
+    this.idsByAlias.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.feed?.close();
   }
 
   /** `clientIp`: the end client's address, sent as `client_ip` so that the service limits failures per end client. */
@@ -78,6 +120,7 @@ export class RemoteVerifier {
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && hit.until > now) return hit.answer;
+    const changesBefore = this.changesSeen;
 
     let response: Response;
     try {
@@ -97,10 +140,16 @@ export class RemoteVerifier {
 
     // A valid answer is not reused past the key's own expiry.
     const expire = body.expire ? Date.parse(body.expire) : Number.POSITIVE_INFINITY;
-    const until = Math.min(now + this.ttlMs, body.valid ? expire : Number.POSITIVE_INFINITY);
-    if (this.ttlMs > 0) {
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
+    const ttl = this.feed?.connected ? this.feedTtlMs : this.ttlMs;
+    const until = Math.min(now + ttl, body.valid ? expire : Number.POSITIVE_INFINITY);
+    if (ttl > 0 && this.changesSeen === changesBefore) {
+      if (this.cache.size >= this.maxEntries) this.clear();
       this.cache.set(id, { answer: body, until });
+      if (body.alias !== null) {
+        let ids = this.idsByAlias.get(body.alias);
+        if (!ids) this.idsByAlias.set(body.alias, (ids = new Set()));
+        ids.add(id);
+      }
     }
     return body;
   }

@@ -3,6 +3,7 @@ import type { KeyDetailsInput } from '../../domain';
 import { apiKeyDecider, decide, KeyNotFoundError, normalizeAlias } from '../../domain';
 import { apiKeyCodec, keyStreamName } from '../eventStore/apiKeyCodec';
 import { CommandHandler, type HandleResult } from './commandHandler';
+import { commandOutcome, type CommandOutcomeListener } from './commandOutcome';
 import type { EventMetadata, EventStore } from '../eventStore/port';
 import { displayPrefix, generateKey, hashKey } from '../keys/keyFormat';
 import type { KeySealer } from '../keys/keySeal';
@@ -61,6 +62,7 @@ export interface KeyServiceSettings {
   maxTtlSeconds: number;
   keyPrefix: string;
   clock?: () => Date;
+  onOutcome?: CommandOutcomeListener;
 }
 
 export class KeyService {
@@ -117,18 +119,26 @@ export class KeyService {
       causationId: origin.causationId ?? origin.requestId,
       at: now.toISOString(),
     };
-    // Revoke and rotate name a stored alias, which later alias rules must not lock out.
-    const existing = command.type === 'RevokeKey' || command.type === 'RotateKey';
-    const alias = existing ? command.data.alias.trim() : normalizeAlias(command.data.alias);
-    return this.handler.handle(
-      keyStreamName(alias),
-      (state) => {
-        const events = decide(command, state, context);
-        if (events.length > 0) beforeAppend(state, events);
-        return events;
-      },
-      metadata,
-    );
+    const report = this.settings.onOutcome ?? (() => undefined);
+    try {
+      // Revoke and rotate name a stored alias, which later alias rules must not lock out.
+      const existing = command.type === 'RevokeKey' || command.type === 'RotateKey';
+      const alias = existing ? command.data.alias.trim() : normalizeAlias(command.data.alias);
+      const result = await this.handler.handle(
+        keyStreamName(alias),
+        (state) => {
+          const events = decide(command, state, context);
+          if (events.length > 0) beforeAppend(state, events);
+          return events;
+        },
+        metadata,
+      );
+      report(command.type, commandOutcome(result));
+      return result;
+    } catch (error) {
+      report(command.type, commandOutcome({ error }));
+      throw error;
+    }
   }
 
   /** Waits until this instance's read model shows the command's events. */
@@ -176,7 +186,10 @@ export class KeyService {
   async revoke(key: string, origin: CommandOrigin): Promise<{ alias: string; position: bigint }> {
     const keyHash = hashKey(key);
     const alias = this.directory.aliasOfKeyHash(keyHash);
-    if (alias === undefined) throw new KeyNotFoundError();
+    if (alias === undefined) {
+      this.settings.onOutcome?.('RevokeKey', 'not_found');
+      throw new KeyNotFoundError();
+    }
     const position = await this.appended(await this.execute({ type: 'RevokeKey', data: { alias, keyHash } }, origin));
     return { alias, position };
   }

@@ -1,4 +1,4 @@
-import type { EventStore, Subscription } from '../../infrastructure/eventStore/port';
+import type { EventStore, RecordedEvent, Subscription } from '../../infrastructure/eventStore/port';
 import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { AuthReadModel } from './authReadModel';
 
@@ -22,6 +22,9 @@ interface Waiter {
 
 const MAX_BACKOFF_MS = 5_000;
 
+/** Told of every event that changed the read model, right after it was applied. */
+export type AppliedListener = (event: RecordedEvent) => void;
+
 /**
  * Keeps the read model fed from a subscription to the store, in order: a batch at a time
  * when the subscription offers batches (applied synchronously), else one event at a time.
@@ -41,6 +44,7 @@ export class ProjectionRunner {
   private logHead = 0n;
   /** Set when the log turned out to be behind the model: the loop empties the model and replays. */
   private rebuildRequested = false;
+  private readonly listeners = new Set<AppliedListener>();
 
   constructor(
     private readonly store: EventStore,
@@ -76,7 +80,7 @@ export class ProjectionRunner {
             if (this.rebuildRequested) break;
             const model = this.readModel;
             try {
-              for (let i = 0; i < batch.length; i++) model.apply(batch[i]!);
+              for (let i = 0; i < batch.length; i++) if (model.apply(batch[i]!)) this.notify(batch[i]!);
             } finally {
               this.release();
             }
@@ -86,7 +90,7 @@ export class ProjectionRunner {
         } else {
           for await (const event of subscription) {
             if (this.rebuildRequested) break;
-            this.readModel.apply(event);
+            if (this.readModel.apply(event)) this.notify(event);
             this.lastError = undefined;
             backoff = 100;
             this.release();
@@ -103,6 +107,28 @@ export class ProjectionRunner {
         );
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` with each event that changes the read model from now on, synchronously after
+   * it was applied (so the model already answers with it). Returns the unsubscribe function.
+   */
+  onApplied(listener: AppliedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(event: RecordedEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'applied-event listener failed',
+        );
       }
     }
   }
