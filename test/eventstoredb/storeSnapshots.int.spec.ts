@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { openEventStoreDb } from '../../infrastructure/eventStore/eventStoreDb';
 import type { EventStore } from '../../infrastructure/eventStore/port';
@@ -175,5 +176,20 @@ describe('read-model snapshots published in EventStoreDB', () => {
       { stream: `$$${manifests[0]!.chunkStream as string}`, type: '$metadata', data: { $tb: manifests[0]!.chunks } },
     ]);
     expect(warnings).toEqual([]);
+  });
+
+  it('a restarting instance with a usable DATA_DIR snapshot loads that one, not the store', async () => {
+    await publish(a.ledger.store);
+    const dataDir = a.dataDir;
+    await a.app.close();
+    await a.ledger.close(); // writes DATA_DIR/read-model.snapshot
+    a = await startTestApp({ env: SEAL, store: openEventStoreDb(server.connectionString), dataDir });
+    try {
+      expect(logsOf(a)).toContain('read model loaded from snapshot');
+      expect(logsOf(a)).not.toContain('published in the store');
+      expect(await verify(a, keys[0]!)).toBe('VALID');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
