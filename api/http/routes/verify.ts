@@ -6,7 +6,7 @@ import { countVerification, type Metrics } from '../metrics';
 import type { PresentationLimiter } from '../rateLimit';
 import { isIP } from 'node:net';
 import { errorResponse, roleSchema } from '../schemas';
-import { presentVerification } from '../presenters';
+import { toVerifyAnswer as presentVerification } from '../../plugin/verifyAnswer';
 
 export const verifyBody = z.object({
   key: z.string({ error: 'key must be a string' }).meta({
