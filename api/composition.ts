@@ -13,6 +13,7 @@ import { AuthReadModel } from '../projections/readModel/authReadModel';
 import { PeriodicSnapshotter } from '../projections/readModel/periodicSnapshotter';
 import { ProjectionRunner } from '../projections/readModel/projectionRunner';
 import { ReadModelSnapshots } from '../projections/readModel/snapshot';
+import { STORE_SNAPSHOT_POLICY, StoreSnapshots } from '../projections/readModel/storeSnapshots';
 import { KeyVerifier } from '../projections/readModel/verifier';
 import { openWebhooks, type Webhooks } from './webhookComposition';
 import { LeakService } from '../infrastructure/leaks/leakCommands';
@@ -99,8 +100,14 @@ export async function openKeyledger(
           sealSecret: seal.secret,
           logger,
         });
-  const readModel = (await snapshots?.load()) ?? new AuthReadModel();
+  // With no usable local snapshot, EventStoreDB may hold one another instance published.
+  const published =
+    snapshots && store.kind === 'eventstoredb'
+      ? new StoreSnapshots({ store, sealSecret: seal.secret, logger })
+      : undefined;
+  const readModel = (await snapshots?.load()) ?? (await published?.load()) ?? new AuthReadModel();
   const snapshotter = snapshots && new PeriodicSnapshotter(snapshots, readModel, logger);
+  const publisher = published && new PeriodicSnapshotter(published, readModel, logger, STORE_SNAPSHOT_POLICY);
   const projection = new ProjectionRunner(store, readModel, logger);
   const registry = new Registry();
   const commands = new Counter({
@@ -131,6 +138,7 @@ export async function openKeyledger(
   );
   projection.start();
   snapshotter?.start();
+  publisher?.start();
   const webhooks = openWebhooks({
     store,
     config,
@@ -156,6 +164,7 @@ export async function openKeyledger(
       await webhooks.stop();
       await projection.stop();
       await snapshotter?.stop();
+      await publisher?.stop();
       await store.close();
     },
   };

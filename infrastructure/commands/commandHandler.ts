@@ -45,7 +45,7 @@ const MAX_BACKOFF_MS = 1_000;
  * (half fixed, half jitter), until `budgetMs` has passed; then rethrows the last error. An access
  * refusal is not retried: waiting does not fix credentials.
  */
-async function retryWhileUnavailable<T>(attempt: () => Promise<T>, budgetMs: number): Promise<T> {
+export async function retryWhileUnavailable<T>(attempt: () => Promise<T>, budgetMs: number): Promise<T> {
   const giveUpAt = Date.now() + budgetMs;
   for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(MAX_BACKOFF_MS, backoff * 2)) {
     try {

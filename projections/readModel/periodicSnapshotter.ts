@@ -1,5 +1,10 @@
 import type { AuthReadModel } from './authReadModel';
-import type { ReadModelSnapshots, SnapshotLogger } from './snapshot';
+import type { SnapshotLogger } from './snapshot';
+
+/** Where snapshots go: DATA_DIR (ReadModelSnapshots) or the store itself (StoreSnapshots). */
+export interface SnapshotWriter {
+  write(model: AuthReadModel): Promise<void>;
+}
 
 export interface SnapshotPolicy {
   /** How often to look. */
@@ -8,6 +13,8 @@ export interface SnapshotPolicy {
   minChanges: number;
   /** ...or once a changed model has waited this long. */
   maxAgeMs: number;
+  /** Write once more on stop (default true). */
+  flushOnStop?: boolean;
 }
 
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = { intervalMs: 30_000, minChanges: 1_000, maxAgeMs: 600_000 };
@@ -22,7 +29,7 @@ export class PeriodicSnapshotter {
   private writtenAt = Date.now();
 
   constructor(
-    private readonly snapshots: ReadModelSnapshots,
+    private readonly snapshots: SnapshotWriter,
     private readonly model: AuthReadModel,
     private readonly logger: SnapshotLogger,
     private readonly policy: SnapshotPolicy = DEFAULT_SNAPSHOT_POLICY,
@@ -59,6 +66,6 @@ export class PeriodicSnapshotter {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    if (this.policy.flushOnStop !== false) await this.flush();
   }
 }

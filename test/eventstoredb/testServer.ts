@@ -35,7 +35,7 @@ import type * as sharedPb from '@eventstore/db-client/generated/shared_pb';
 import * as featuresPb from '@eventstore/db-client/generated/serverfeatures_pb';
 import { appendHandler, batchAppendHandler } from './server/append';
 import { Windows, type Gate } from './server/gate';
-import { grpcError, MemoryLog } from './server/memoryLog';
+import { grpcError, MemoryLog, type ProposedEvent } from './server/memoryLog';
 import { readHandler, type OpenCall, type ReadStats } from './server/read';
 import { checkCredentials, DEFAULT_USERS, testCertificates, type TestUser } from './server/security';
 
@@ -80,6 +80,11 @@ export interface EventStoreDbTestServer {
   headPosition(): bigint;
   /** Events sent so far by one-shot reads (not subscriptions). */
   eventsSent(): number;
+  /**
+   * Seeding for benches only: writes events straight into the in-memory log, as appends would
+   * (revisions and positions included), without the gRPC round trips or any check.
+   */
+  bulkLoad(streamName: string, events: ProposedEvent[]): void;
 }
 
 const SERVER_VERSION = '24.10.0';
@@ -209,5 +214,6 @@ export async function startEventStoreDbTestServer(opts: TestServerOptions = {}):
     },
     headPosition: () => log.events[log.events.length - 1]?.position ?? 0n,
     eventsSent: () => stats.eventsSent,
+    bulkLoad: (streamName, events) => void log.write(streamName, events),
   };
 }
