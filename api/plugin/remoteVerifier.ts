@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isMalformedKey } from '../../infrastructure/keys/keyFormat';
 import type { Role, VerifyAnswer } from './verifyAnswer';
 import { ChangeFeed } from './changeFeed';
+import { VERIFICATION_CODES } from '../../domain/verification';
 
 /** Why the service could not answer; callers must then refuse (fail closed). */
 export class VerifierUnavailableError extends Error {
@@ -37,15 +38,7 @@ export interface RemoteVerifierOptions {
 
 export const MAX_CACHE_TTL_MS = 5_000;
 export const MAX_FEED_CACHE_TTL_MS = 600_000;
-const CODES: ReadonlySet<string> = new Set([
-  'VALID',
-  'NOT_FOUND',
-  'EXPIRED',
-  'REVOKED',
-  'ROTATED',
-  'INSUFFICIENT_ROLE',
-  'MALFORMED',
-]);
+const CODES: ReadonlySet<string> = new Set(VERIFICATION_CODES);
 
 const MALFORMED: Readonly<VerifyAnswer> = Object.freeze({
   valid: false,
