@@ -57,7 +57,7 @@ function isVerifyPath(url: string): boolean {
 /** The HTTP app, with no listening socket: tests drive it with inject, main.ts listens. */
 export async function buildApp({ ledger, logger, trustProxy = false }: AppOptions): Promise<FastifyInstance> {
   // The "incoming request"/"request completed" lines of verify, the hot path, are written at
-  // level debug and below only; its errors and every other route's lines are logged as before.
+  // level debug and below only; its errors and every other route's lines are logged at info.
   const logVerifyRequests = logger.isLevelEnabled('debug');
   const config = ledger.config;
   const app = Fastify({

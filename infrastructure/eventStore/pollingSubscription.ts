@@ -88,7 +88,7 @@ export function pollingSubscription(source: PollingSource): Subscription {
   };
   let eventIterator: AsyncGenerator<RecordedEvent> | undefined;
   return {
-    // Repeated calls return the same iterator (as before), so one for-await may be resumed by another.
+    // Repeated calls return the same iterator, so one for-await may be resumed by another.
     [Symbol.asyncIterator]: () => (eventIterator ??= claim(events)),
     batches: () => ({ [Symbol.asyncIterator]: () => claim(pages) }),
     async close() {
