@@ -40,18 +40,66 @@ export function toRecorded(row: Row): RecordedEvent {
 export type RawRow = [bigint, string, string, bigint, string, string, string, bigint];
 
 /**
- * An event of a page read. (Parsing metadata and building the Date lazily, on first access, measured no
- * faster on a 300,000-event rebuild: 148-168k against 144-161k events/s, 2026-12-01; so they are built here.)
+ * An event of a page read. Page reads feed projections, which never look at metadata or
+ * createdAt: metadata is parsed and the Date built on first access (then kept), so a
+ * catch-up pays neither per event. A class (accessors on the prototype, state in private
+ * fields) rather than an object literal with accessors: no closures per event. toJSON gives
+ * the plain shape. It pays: a 1,000,000-event rebuild runs at 220-245k events/s with it against
+ * 169-211k with plain events built eagerly (bench 4, 3 runs each, 2026-12-01).
  */
+class PageEvent implements RecordedEvent {
+  id: string;
+  type: string;
+  data: RecordedEvent['data'];
+  streamName: string;
+  revision: bigint;
+  position: bigint;
+  #metadataText: string;
+  #metadata: RecordedEvent['metadata'] | undefined = undefined;
+  #createdAtMs: bigint;
+  #createdAt: Date | undefined = undefined;
+
+  constructor(row: RawRow) {
+    this.id = row[1];
+    this.type = row[4];
+    this.data = parseJson<RecordedEvent['data']>(row[5]);
+    this.streamName = row[2];
+    this.revision = row[3];
+    this.position = row[0];
+    this.#metadataText = row[6];
+    this.#createdAtMs = row[7];
+  }
+
+  get metadata(): RecordedEvent['metadata'] {
+    return (this.#metadata ??= parseJson<RecordedEvent['metadata']>(this.#metadataText));
+  }
+
+  set metadata(value: RecordedEvent['metadata']) {
+    this.#metadata = value;
+  }
+
+  get createdAt(): Date {
+    return (this.#createdAt ??= new Date(Number(this.#createdAtMs)));
+  }
+
+  set createdAt(value: Date) {
+    this.#createdAt = value;
+  }
+
+  toJSON(): RecordedEvent {
+    return {
+      id: this.id,
+      type: this.type,
+      data: this.data,
+      metadata: this.metadata,
+      streamName: this.streamName,
+      revision: this.revision,
+      position: this.position,
+      createdAt: this.createdAt,
+    };
+  }
+}
+
 export function fromRawRow(row: RawRow): RecordedEvent {
-  return {
-    id: row[1],
-    type: row[4],
-    data: parseJson<RecordedEvent['data']>(row[5]),
-    metadata: parseJson<RecordedEvent['metadata']>(row[6]),
-    streamName: row[2],
-    revision: row[3],
-    position: row[0],
-    createdAt: new Date(Number(row[7])),
-  };
+  return new PageEvent(row);
 }
