@@ -23,38 +23,12 @@ import { Empty, StreamIdentifier } from '@eventstore/db-client/generated/shared_
 import { createServer } from 'node:net';
 import { v4 as uuid } from 'uuid';
 import { openEventStoreDb, type EventStoreDbEventStore } from '../../infrastructure/eventStore/eventStoreDb';
-import {
-  EventStoreUnavailableError,
-  type EventMetadata,
-  type NewEvent,
-  type RecordedEvent,
-} from '../../infrastructure/eventStore/port';
+import { EventStoreUnavailableError, type RecordedEvent } from '../../infrastructure/eventStore/port';
 import { startEventStoreDbTestServer, type EventStoreDbTestServer } from './testServer';
 import { withTimeout } from '../support/wait';
+import { rejection, testEvent } from '../support/storeEvents';
 
 const WAIT_MS = 5_000;
-
-function metadata(): EventMetadata {
-  return {
-    actor: 'user:test',
-    requestId: uuid(),
-    correlationId: uuid(),
-    causationId: uuid(),
-    at: new Date().toISOString(),
-  };
-}
-function newEvent(type = 'ApiKeyCreated'): NewEvent {
-  return { id: uuid(), type, data: { keyId: uuid() }, metadata: metadata() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -94,14 +68,14 @@ describe('EventStoreDbEventStore against the wire-level test server', () => {
 
   it('deduplicates a retried append with the same ids and expected revision', async () => {
     const stream = `apikey-${uuid()}`;
-    const first = [newEvent(), newEvent()];
+    const first = [testEvent(), testEvent()];
     const created = await store.appendToStream(stream, first, 'no_stream');
     const count = server.eventCount();
 
     const retry = await store.appendToStream(stream, first, 'no_stream');
     expect(retry).toEqual(created);
 
-    const next = [newEvent('ApiKeyRenewed')];
+    const next = [testEvent('ApiKeyRenewed')];
     const renewed = await store.appendToStream(stream, next, 1n);
     const renewedAgain = await store.appendToStream(stream, next, 1n);
     expect(renewedAgain).toEqual(renewed);
@@ -112,15 +86,15 @@ describe('EventStoreDbEventStore against the wire-level test server', () => {
 
   it('still conflicts when different ids are appended at a stale revision', async () => {
     const stream = `apikey-${uuid()}`;
-    await store.appendToStream(stream, [newEvent()], 'no_stream');
-    await store.appendToStream(stream, [newEvent()], 0n);
-    const error = await rejection(store.appendToStream(stream, [newEvent()], 0n));
+    await store.appendToStream(stream, [testEvent()], 'no_stream');
+    await store.appendToStream(stream, [testEvent()], 0n);
+    const error = await rejection(store.appendToStream(stream, [testEvent()], 0n));
     expect(error).toMatchObject({ name: 'WrongExpectedRevisionError', streamName: stream, expected: 0n, actual: 1n });
   });
 
   it('maps an outage to EventStoreUnavailableError and recovers after a restart with the same data', async () => {
     const stream = `apikey-${uuid()}`;
-    await store.appendToStream(stream, [newEvent('Before')], 'no_stream');
+    await store.appendToStream(stream, [testEvent('Before')], 'no_stream');
     const [before] = await store.readStream(stream);
 
     const subscription = store.subscribeToAll({ after: before!.position, streamPrefixes: ['apikey-'] });
@@ -135,7 +109,7 @@ describe('EventStoreDbEventStore against the wire-level test server', () => {
     expect(subscriptionError).toBeInstanceOf(EventStoreUnavailableError);
 
     expect(await rejection(store.ping())).toBeInstanceOf(EventStoreUnavailableError);
-    expect(await rejection(store.appendToStream(stream, [newEvent()], 0n))).toBeInstanceOf(EventStoreUnavailableError);
+    expect(await rejection(store.appendToStream(stream, [testEvent()], 0n))).toBeInstanceOf(EventStoreUnavailableError);
     expect(await rejection(store.readStream(stream))).toBeInstanceOf(EventStoreUnavailableError);
     expect(await rejection(store.readAll({ maxCount: 1 }))).toBeInstanceOf(EventStoreUnavailableError);
 
@@ -158,7 +132,7 @@ describe('EventStoreDbEventStore against the wire-level test server', () => {
     // Resubscribe from the checkpoint: the event written after the restart arrives, nothing before it.
     await subscription.close();
     const resumed = store.subscribeToAll({ after: before!.position, streamPrefixes: [stream] });
-    const after = newEvent('After');
+    const after = testEvent('After');
     await store.appendToStream(stream, [after], 0n);
     const next = await withTimeout(resumed[Symbol.asyncIterator]().next(), WAIT_MS, 'the resumed subscription');
     expect((next.value as RecordedEvent).id).toBe(after.id);
@@ -170,7 +144,7 @@ describe('EventStoreDbEventStore against the wire-level test server', () => {
     try {
       const started = Date.now();
       expect(await rejection(dead.ping())).toBeInstanceOf(EventStoreUnavailableError);
-      expect(await rejection(dead.appendToStream(`apikey-${uuid()}`, [newEvent()], 'no_stream'))).toBeInstanceOf(
+      expect(await rejection(dead.appendToStream(`apikey-${uuid()}`, [testEvent()], 'no_stream'))).toBeInstanceOf(
         EventStoreUnavailableError,
       );
       expect(Date.now() - started).toBeLessThan(WAIT_MS);

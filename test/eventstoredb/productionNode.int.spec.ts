@@ -10,34 +10,12 @@ import { openEventStoreDb, type EventStoreDbEventStore } from '../../infrastruct
 import {
   EventStoreAccessDeniedError,
   EventStoreUnavailableError,
-  type EventMetadata,
-  type NewEvent,
   type RecordedEvent,
 } from '../../infrastructure/eventStore/port';
 import { tempDir } from '../support/testApp';
 import { withTimeout } from '../support/wait';
+import { rejection, testEvent, testMetadata } from '../support/storeEvents';
 import { startEventStoreDbTestServer, type EventStoreDbTestServer } from './testServer';
-
-function metadata(): EventMetadata {
-  return {
-    actor: 'user:test',
-    requestId: uuid(),
-    correlationId: uuid(),
-    causationId: uuid(),
-    at: new Date().toISOString(),
-  };
-}
-function newEvent(type = 'ApiKeyCreated'): NewEvent {
-  return { id: uuid(), type, data: { keyId: uuid() }, metadata: metadata() };
-}
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: Error) => error,
-  );
-}
 
 describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
   let server: EventStoreDbTestServer;
@@ -61,7 +39,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     const store = open();
     await store.ping();
     const stream = `apikey-${uuid()}`;
-    const appended = await store.appendToStream(stream, [newEvent()], 'no_stream');
+    const appended = await store.appendToStream(stream, [testEvent()], 'no_stream');
     expect((await store.readStream(stream)).map((e) => e.revision)).toEqual([0n]);
     expect(await store.readAll({ streamPrefixes: [stream] })).toHaveLength(1);
     expect(await store.headOfLog()).toBe(appended.position);
@@ -73,7 +51,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     expect(ping).toBeInstanceOf(EventStoreAccessDeniedError);
     expect(ping.message).toContain(`refused access`);
     expect(ping.message).toContain(`esdb://localhost:${server.port}`);
-    expect(await rejection(store.appendToStream(`apikey-${uuid()}`, [newEvent()], 'no_stream'))).toBeInstanceOf(
+    expect(await rejection(store.appendToStream(`apikey-${uuid()}`, [testEvent()], 'no_stream'))).toBeInstanceOf(
       EventStoreAccessDeniedError,
     );
     // The CLI says the same.
@@ -93,7 +71,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
   it('lets a user outside $admins use streams but not $all', async () => {
     const store = open(server.connectionStringAs('keyledger'));
     const stream = `apikey-${uuid()}`;
-    await store.appendToStream(stream, [newEvent()], 'no_stream');
+    await store.appendToStream(stream, [testEvent()], 'no_stream');
     expect(await store.readStream(stream)).toHaveLength(1);
     expect(await rejection(store.readAll({ streamPrefixes: ['apikey-'] }))).toBeInstanceOf(EventStoreAccessDeniedError);
     const iterator = store.subscribeToAll({ streamPrefixes: ['apikey-'] })[Symbol.asyncIterator]();
@@ -127,7 +105,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     const store = open();
     await store.ping(); // the client has fetched the server's features: appends go through BatchAppend
     const stream = `apikey-${uuid()}`;
-    const events = [newEvent(), newEvent()];
+    const events = [testEvent(), testEvent()];
     server.notReadyFor({ appends: 1 });
     const error = await rejection(store.appendToStream(stream, events, 'no_stream'));
     expect(error).toBeInstanceOf(EventStoreUnavailableError);
@@ -143,7 +121,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
   it('maps not-ready reads and NotLeader answers to unavailable, and recovers', async () => {
     const store = open();
     const stream = `apikey-${uuid()}`;
-    await store.appendToStream(stream, [newEvent()], 'no_stream');
+    await store.appendToStream(stream, [testEvent()], 'no_stream');
     server.notReadyFor({ reads: 1 });
     expect(await rejection(store.readStream(stream))).toBeInstanceOf(EventStoreUnavailableError);
     expect(await store.readStream(stream)).toHaveLength(1);
@@ -155,8 +133,8 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     expect(await store.readStream(stream)).toHaveLength(1);
 
     server.notLeaderFor(1);
-    expect(await rejection(store.appendToStream(stream, [newEvent()], 0n))).toBeInstanceOf(EventStoreUnavailableError);
-    await store.appendToStream(stream, [newEvent()], 0n);
+    expect(await rejection(store.appendToStream(stream, [testEvent()], 0n))).toBeInstanceOf(EventStoreUnavailableError);
+    await store.appendToStream(stream, [testEvent()], 0n);
     expect(await store.readStream(stream)).toHaveLength(2);
   });
 
@@ -164,7 +142,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     const store = openEventStoreDb(server.connectionString, { readMs: 300, appendMs: 300, pingMs: 300 });
     stores.push(store);
     const stream = `apikey-${uuid()}`;
-    await store.appendToStream(stream, [newEvent()], 'no_stream');
+    await store.appendToStream(stream, [testEvent()], 'no_stream');
     server.blackHole(true);
     const started = Date.now();
     expect(await rejection(store.readStream(stream))).toBeInstanceOf(EventStoreUnavailableError);
@@ -172,7 +150,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
       EventStoreUnavailableError,
     );
     expect(await rejection(store.headOfLog())).toBeInstanceOf(EventStoreUnavailableError);
-    expect(await rejection(store.appendToStream(stream, [newEvent()], 0n))).toBeInstanceOf(EventStoreUnavailableError);
+    expect(await rejection(store.appendToStream(stream, [testEvent()], 0n))).toBeInstanceOf(EventStoreUnavailableError);
     expect(await rejection(store.ping())).toBeInstanceOf(EventStoreUnavailableError);
     expect(Date.now() - started).toBeLessThan(4_000);
     server.blackHole(false);
@@ -188,7 +166,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
     );
     const stream = `counter-${uuid()}`;
     server.notReadyFor({ appends: 3, reads: 2 });
-    const result = await handler.handle(stream, () => [{ n: 1 }], metadata());
+    const result = await handler.handle(stream, () => [{ n: 1 }], testMetadata());
     expect(result.newState).toBe(1);
     expect(await store.readStream(stream)).toHaveLength(1);
 
@@ -199,7 +177,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
       { fromRecorded: (r) => r.data as { n: number }, toStored: (e) => ({ type: 'Counted', data: e }) },
       { unavailableBudgetMs: 300 },
     );
-    expect(await rejection(impatient.handle(stream, () => [{ n: 1 }], metadata()))).toBeInstanceOf(
+    expect(await rejection(impatient.handle(stream, () => [{ n: 1 }], testMetadata()))).toBeInstanceOf(
       EventStoreUnavailableError,
     );
     expect(await store.readStream(stream)).toHaveLength(1);
@@ -208,15 +186,15 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
   it('filters $all reads on the server: a page costs the key events it returns', async () => {
     const store = open();
     const prefix = `apikey${uuid().slice(0, 8)}-`;
-    const first = await store.appendToStream(`${prefix}a`, [newEvent()], 'no_stream');
+    const first = await store.appendToStream(`${prefix}a`, [testEvent()], 'no_stream');
     for (let i = 0; i < 20; i++) {
       await store.appendToStream(
         `noise-${uuid()}`,
-        Array.from({ length: 25 }, () => newEvent('Noise')),
+        Array.from({ length: 25 }, () => testEvent('Noise')),
         'no_stream',
       );
     }
-    await store.appendToStream(`${prefix}b`, [newEvent()], 'no_stream');
+    await store.appendToStream(`${prefix}b`, [testEvent()], 'no_stream');
     const sentBefore = server.eventsSent();
     const page = await store.readAll({ streamPrefixes: [prefix], after: first.position, maxCount: 50 });
     expect(page.map((e: RecordedEvent) => e.streamName)).toEqual([`${prefix}b`]);
@@ -229,7 +207,7 @@ describe('EventStoreDB adapter on a secure node with BatchAppend', () => {
 
   it('headOfLog follows the log, and goes back when the log is replaced by a shorter one', async () => {
     const store = open();
-    await store.appendToStream(`apikey-${uuid()}`, [newEvent(), newEvent(), newEvent()], 'no_stream');
+    await store.appendToStream(`apikey-${uuid()}`, [testEvent(), testEvent(), testEvent()], 'no_stream');
     const before = await store.headOfLog();
     expect(before).toBe(server.headPosition());
     server.resetLog(1);
