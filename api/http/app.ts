@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { Keyledger } from '../composition';
@@ -7,6 +7,7 @@ import { fastifyTrustProxy, type TrustProxy } from '../../infrastructure/trustPr
 import { answerFrameworkError, registerErrorHandling } from './httpErrors';
 import { lazyChildLoggerFactory } from './logger';
 import { createMetrics, observeRequests } from './metrics';
+import { serializerCompiler } from './responseSerializer';
 import { registerOpenApi } from './openapi';
 import { PresentationLimiter } from './rateLimit';
 import { apiKeyRoutes } from './routes/apiKeys';
@@ -54,22 +55,30 @@ function isVerifyPath(url: string): boolean {
   return url.length === VERIFY_URL.length || url.charCodeAt(VERIFY_URL.length) === 63; // '?'
 }
 
+/**
+ * Reads (GET, HEAD) and verifications change nothing: their request lines are written at level
+ * debug only, and one "request completed" line at info when they fail (status >= 400). The two
+ * lines cost ~13 us of a ~27 us admin GET (bench/RESULTS.md). Commands keep both lines at info.
+ */
+function isQuietRequest(req: { method?: string; url?: string }): boolean {
+  const { method, url } = req;
+  if (method === 'GET' || method === 'HEAD') return true;
+  return method === 'POST' && url !== undefined && url.startsWith(VERIFY_URL) && isVerifyPath(url);
+}
+
 /** The HTTP app, with no listening socket: tests drive it with inject, main.ts listens. */
 export async function buildApp({ ledger, logger, trustProxy = false }: AppOptions): Promise<FastifyInstance> {
-  // The "incoming request"/"request completed" lines of verify, the hot path, are written at
-  // level debug and below only; its errors and every other route's lines are logged at info.
-  const logVerifyRequests = logger.isLevelEnabled('debug');
+  const logQuietRequests = logger.isLevelEnabled('debug');
   const config = ledger.config;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Lazy per-request loggers: measured 3-5 us of CPU saved per verify request at level info (bench/RESULTS.md).
     childLoggerFactory: lazyChildLoggerFactory as never,
     logController: new LogController({
-      disableRequestLogging: (req: { url?: string }) =>
-        !logVerifyRequests && req.url !== undefined && req.url.startsWith(VERIFY_URL) && isVerifyPath(req.url),
+      disableRequestLogging: (req: { method?: string; url?: string }) => !logQuietRequests && isQuietRequest(req),
     }),
-    // zod validates and serializes every route: Fastify's default ajv and fast-json-stringify
-    // compilers are never used, so they are not even loaded (start-up time).
+    // zod validates every request and fast-json-stringify writes every answer (responseSerializer.ts):
+    // Fastify's default compilers (ajv) are never used, so they are not even loaded (start-up time).
     schemaController: {
       // (Typed for ajv-style compilers; the zod ones are what setValidatorCompiler takes below.)
       compilersFactory: {
@@ -96,6 +105,8 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // Declared up front, so that every request object keeps one shape (Fastify's advice for decorators).
+  app.decorateRequest('principal', null);
   // Callback style: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -103,7 +114,10 @@ export async function buildApp({ ledger, logger, trustProxy = false }: AppOption
   });
 
   const metrics = createMetrics(ledger);
-  observeRequests(app, metrics);
+  observeRequests(app, metrics, (request, reply) => {
+    if (reply.statusCode >= 400 && !logQuietRequests && isQuietRequest(request.raw))
+      request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
   // One failure counter for verify and admin authentication alike: both are key-guessing oracles.
   const { VERIFY_RATE_LIMIT_MAX: max, VERIFY_RATE_LIMIT_CALLER_MAX: callerMax } = config;
   const limiter = new PresentationLimiter({

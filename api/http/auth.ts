@@ -10,8 +10,8 @@ export { challenge, presentedKey, UNAUTHORIZED };
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The key that authenticated this request, set by requireRoles. */
-    principal?: KeyView;
+    /** The key that authenticated this request, set by requireRoles (declared in buildApp). */
+    principal: KeyView | null;
   }
   interface FastifyInstance {
     /** Failed key presentations, shared with /api/apikey/verify (see buildApp). */

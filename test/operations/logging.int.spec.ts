@@ -97,3 +97,54 @@ describe('key material in request ids and URLs', () => {
     for (const secret of [key, body, body.slice(0, 20), encoded, encoded.slice(9)]) expect(text).not.toContain(secret);
   });
 });
+
+describe('request lines at the default level (info)', () => {
+  let quiet: TestApp;
+  beforeEach(async () => {
+    quiet = await startTestApp({ env: { LOG_LEVEL: 'info' } });
+  });
+  afterEach(async () => {
+    await quiet.close();
+  });
+  const linesOf = (id: string) =>
+    quiet.logs
+      .map((l) => JSON.parse(l) as { reqId?: string; msg?: string; res?: { statusCode?: number }; req?: object })
+      .filter((l) => l.reqId === id);
+
+  it('are written for commands; a read or a verification that succeeds writes none', async () => {
+    const admin = { authorization: `Bearer ${quiet.adminKey}` };
+    const created = await quiet.app.inject({
+      method: 'POST',
+      url: '/api/apikey',
+      headers: { ...admin, 'x-request-id': 'cmd-1' },
+      payload: { alias: 'svc', name: 'Svc', roles: ['user'] },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(linesOf('cmd-1').map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+
+    const read = await quiet.app.inject({ url: '/api/apikey/svc', headers: { ...admin, 'x-request-id': 'read-1' } });
+    expect(read.statusCode).toBe(200);
+    const verified = await quiet.app.inject({
+      method: 'POST',
+      url: '/api/apikey/verify',
+      headers: { 'x-request-id': 'verify-1' },
+      payload: { key: created.json().key },
+    });
+    expect(verified.json().valid).toBe(true);
+    expect(linesOf('read-1')).toEqual([]);
+    expect(linesOf('verify-1')).toEqual([]);
+  });
+
+  it('a read that fails writes one line, with its status and its redacted URL', async () => {
+    const key = await quiet.mint('victim', ['user']);
+    const denied = await quiet.app.inject({
+      url: `/api/apikey/svc?k=${key}`,
+      headers: { authorization: `Bearer ${key}`, 'x-request-id': 'denied-1' },
+    });
+    expect(denied.statusCode).toBe(403);
+    const lines = linesOf('denied-1');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'request completed', res: { statusCode: 403 }, req: { method: 'GET' } });
+    expect(quiet.logs.join('')).not.toContain(key);
+  });
+});
