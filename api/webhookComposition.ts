@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../infrastructure/config';
 import type { EventStore } from '../infrastructure/eventStore/port';
-import type { KeySealer } from '../infrastructure/keys/keySeal';
+import type { KeySealer } from '../infrastructure/keys/keyCrypto';
 import { WebhookDispatcher } from '../infrastructure/webhooks/dispatcher';
 import { ExpiringNotifier } from '../infrastructure/webhooks/expiringNotifier';
 import { WebhookService } from '../infrastructure/webhooks/webhookCommands';

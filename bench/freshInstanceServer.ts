@@ -11,8 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { storedEventType } from '../domain';
 import { keyStreamName } from '../infrastructure/eventStore/apiKeyCodec';
-import { displayPrefix, generateKey, hashKey } from '../infrastructure/keys/keyFormat';
-import { KeySealer } from '../infrastructure/keys/keySeal';
+import { displayPrefix, generateKey, hashKey, KeySealer } from '../infrastructure/keys/keyCrypto';
 import { startEventStoreDbTestServer } from '../test/eventstoredb/testServer';
 import { BENCH_SEAL_SECRET, DAY_MS, rolesFor } from './seed';
 

@@ -3,8 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ALLOWED_ROLES, storedEventType, type Role } from '../domain';
 import { keyStreamName } from '../infrastructure/eventStore/apiKeyCodec';
 import { SqliteEventStore } from '../infrastructure/eventStore/sqlite';
-import { displayPrefix, generateKey, hashKey } from '../infrastructure/keys/keyFormat';
-import { KeySealer } from '../infrastructure/keys/keySeal';
+import { displayPrefix, generateKey, hashKey, KeySealer } from '../infrastructure/keys/keyCrypto';
 
 export const BENCH_SEAL_SECRET = 'bench-seal-secret-0123456789abcdefghijklmnop';
 export const DAY_MS = 86_400_000;

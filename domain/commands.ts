@@ -1,4 +1,4 @@
-import type { KeyMeta } from './keyDetails';
+import type { KeyMeta } from './validation';
 import type { Role } from './roles';
 
 /** A key generated before deciding, as the domain sees it: never the plaintext. */

@@ -8,11 +8,19 @@ import type {
   RotateKey,
 } from './commands';
 import type { ApiKeyEvent } from './events';
-import { evolve } from './evolve';
-import { graceSecondsOf, normalizeMeta, normalizeOwner, replaced, ttlSecondsOf } from './keyDetails';
 import type { ApiKeyState, KeyState } from './state';
-import { initialState, statusAt } from './state';
-import { InvalidCommandError, normalizeAlias, normalizeName, normalizeRoles } from './validation';
+import { evolve, initialState, statusAt } from './state';
+import {
+  InvalidCommandError,
+  graceSecondsOf,
+  normalizeAlias,
+  normalizeMeta,
+  normalizeName,
+  normalizeOwner,
+  normalizeRoles,
+  replaced,
+  ttlSecondsOf,
+} from './validation';
 
 export class KeyNotFoundError extends Error {
   constructor() {

@@ -1,4 +1,4 @@
-import type { KeyMeta } from './keyDetails';
+import type { KeyMeta } from './validation';
 import type { Role } from './roles';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KEY_PREFIX_PATTERN } from './keys/keyFormat';
+import { KEY_PREFIX_PATTERN } from './keys/keyCrypto';
 import { parseTrustProxy, type TrustProxy } from './trustProxy';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

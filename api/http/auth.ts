@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ruleRoles, satisfies, type RoleRule } from '../../domain';
-import type { KeyView } from '../../projections/readModel/keyView';
-import type { KeyVerifier } from '../../projections/readModel/verifier';
+import type { KeyView, KeyVerifier } from '../../projections/readModel/authReadModel';
 import { challenge, presentedKey, UNAUTHORIZED } from '../plugin/credentials';
 import { HttpError } from './httpErrors';
 import type { PresentationLimiter } from './rateLimit';

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
-import type { VerificationCode } from '../../projections/readModel/verifier';
 import type { Keyledger } from '../composition';
 import { RequestHistogram } from './requestHistogram';
 
@@ -94,10 +93,6 @@ export function createMetrics(ledger: Keyledger): Metrics {
       registry,
     ),
   };
-}
-
-export function countVerification(metrics: Metrics, code: VerificationCode): void {
-  metrics.verifications.inc({ code });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { KeyState } from '../../domain';
 import { statusAt } from '../../domain';
 import type { CreateOrRenewOutcome, RotateOutcome } from '../../infrastructure/commands/keyCommands';
-import type { KeyView } from '../../projections/readModel/keyView';
+import type { KeyView } from '../../projections/readModel/authReadModel';
 import { isoText as iso } from '../plugin/verifyAnswer';
 
 function presentIssued(key: string | null, s: KeyState) {

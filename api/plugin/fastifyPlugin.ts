@@ -2,8 +2,7 @@
  * `keyledger/fastify`: the client plugin with both modes. Remote, as in `@keyledger/fastify`;
  * in-process, from a read model the caller feeds itself (see `keyledger/server`).
  */
-import type { AuthReadModel } from '../../projections/readModel/authReadModel';
-import { KeyVerifier } from '../../projections/readModel/verifier';
+import { type AuthReadModel, KeyVerifier } from '../../projections/readModel/authReadModel';
 import { remoteCheck } from './client';
 import { authPlugin, type KeyCheck } from './core';
 import type { RemoteVerifierOptions } from './remoteVerifier';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isMalformedKey } from '../../infrastructure/keys/keyFormat';
+import { isMalformedKey } from '../../infrastructure/keys/keyCrypto';
 import type { Role, VerifyAnswer } from './verifyAnswer';
 import { ChangeFeed } from './changeFeed';
 import { VERIFICATION_CODES } from '../../domain/verification';

@@ -1,12 +1,41 @@
 import type { ApiKeyCommand, ApiKeyEvent, ApiKeyState, DecideContext, IssuedKey, KeyState, Role } from '../../domain';
 import type { KeyDetailsInput } from '../../domain';
-import { apiKeyDecider, decide, KeyNotFoundError, normalizeAlias } from '../../domain';
+import { apiKeyDecider, decide, InvalidCommandError, KeyNotFoundError, normalizeAlias } from '../../domain';
 import { apiKeyCodec, keyStreamName } from '../eventStore/apiKeyCodec';
 import { CommandHandler, type HandleResult } from './commandHandler';
-import { commandOutcome, type CommandOutcomeListener } from './commandOutcome';
-import type { EventMetadata, EventStore } from '../eventStore/port';
-import { displayPrefix, generateKey, hashKey } from '../keys/keyFormat';
-import type { KeySealer } from '../keys/keySeal';
+import {
+  type EventMetadata,
+  type EventStore,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+} from '../eventStore/port';
+import { displayPrefix, generateKey, hashKey, type KeySealer } from '../keys/keyCrypto';
+
+/** Hears the outcome of every command where it is handled (HTTP, CLI and workers alike). */
+export type CommandOutcomeListener = (commandType: string, outcome: string) => void;
+
+const BY_EVENT: Record<string, string> = {
+  ApiKeyCreated: 'created',
+  ApiKeyRenewed: 'renewed',
+  ApiKeyRotated: 'rotated',
+  ApiKeyRevoked: 'revoked',
+  ApiKeyImported: 'imported',
+  ApiKeyLeakReported: 'leak_reported',
+};
+
+/** What a handled command came to: named by its first event, or by why it was refused. */
+export function commandOutcome(result: { newEvents: ReadonlyArray<{ type: string }> } | { error: unknown }): string {
+  if ('newEvents' in result) {
+    const first = result.newEvents[0];
+    return first ? (BY_EVENT[first.type] ?? 'accepted') : 'unchanged';
+  }
+  const { error } = result;
+  if (error instanceof KeyNotFoundError) return 'not_found';
+  if (error instanceof InvalidCommandError) return 'rejected';
+  if (error instanceof EventStoreUnavailableError) return 'unavailable';
+  if (error instanceof WrongExpectedRevisionError) return 'conflict';
+  return 'error';
+}
 
 /** Who sent a command, for the events' metadata. */
 export interface CommandOrigin {

@@ -1,6 +1,6 @@
 import type { KeyMeta, Role } from '../../domain';
 import { InvalidCommandError } from '../../domain';
-import { displayPrefix, hashKey } from '../keys/keyFormat';
+import { displayPrefix, hashKey } from '../keys/keyCrypto';
 import type { CommandOrigin, KeyService } from './keyCommands';
 
 export const IMPORT_BATCH_MAX = 1000;

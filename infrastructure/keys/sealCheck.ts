@@ -1,7 +1,6 @@
 import { apiKeyCodec, KEY_STREAM_PREFIX } from '../eventStore/apiKeyCodec';
 import type { EventStore } from '../eventStore/port';
-import { hashKey } from './keyFormat';
-import type { KeySealer } from './keySeal';
+import { hashKey, type KeySealer } from './keyCrypto';
 import { SealSecretError } from './sealSecret';
 
 /** Key events looked at for a sealed key (created, rotated, or imported with its plaintext). */

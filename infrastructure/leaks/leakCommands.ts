@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KeyNotFoundError } from '../../domain';
 import type { CommandOrigin, KeyService } from '../commands/keyCommands';
-import { hashKey } from '../keys/keyFormat';
+import { hashKey } from '../keys/keyCrypto';
 
 /** One item of a secret-scanning report (GitHub's partner payload). */
 export interface LeakReportItem {

@@ -6,7 +6,7 @@ import { assertPublicUrl } from './addressGuard';
 import { CommandHandler } from '../commands/commandHandler';
 import type { CommandOrigin } from '../commands/keyCommands';
 import type { EventMetadata, EventStore } from '../eventStore/port';
-import type { KeySealer } from '../keys/keySeal';
+import type { KeySealer } from '../keys/keyCrypto';
 import { webhookCodec, webhookStreamName } from './webhookCodec';
 
 export interface WebhookOutcome {

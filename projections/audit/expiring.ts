@@ -1,6 +1,5 @@
 import { statusAt } from '../../domain';
-import type { AuthReadModel } from '../readModel/authReadModel';
-import type { KeyView } from '../readModel/keyView';
+import type { AuthReadModel, KeyView } from '../readModel/authReadModel';
 
 /**
  * Keys not revoked, not yet expired at `nowMs`, whose expiry falls within `withinMs`

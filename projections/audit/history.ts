@@ -1,7 +1,7 @@
 import { evolve, initialState, type ApiKeyState } from '../../domain';
 import { keyStreamName } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { EventStore } from '../../infrastructure/eventStore/port';
-import type { KeyState } from '../readModel/keyView';
+import type { KeyState } from '../readModel/authReadModel';
 import { eventTime, toAuditEntry, type AuditEntry } from './auditEntry';
 import { keyStreamEvents } from './keyEvents';
 

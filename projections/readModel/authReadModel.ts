@@ -1,7 +1,41 @@
-import { evolve, initialState } from '../../domain';
+import { evolve, initialState, statusAt, type ApiKeyState, type Role, type VerificationCode } from '../../domain';
 import { apiKeyCodec, aliasOfStream } from '../../infrastructure/eventStore/apiKeyCodec';
 import type { RecordedEvent } from '../../infrastructure/eventStore/port';
-import { keyHashesOf, toView, type KeyView } from './keyView';
+import { hashKey, isMalformedKey } from '../../infrastructure/keys/keyCrypto';
+
+export type { VerificationCode };
+
+/** A key's domain state once it exists (created, maybe revoked). */
+export type KeyState = Exclude<ApiKeyState, { status: 'absent' }>;
+
+/**
+ * One key as the read model holds it: its domain state, folded with `evolve`, the stream
+ * revision it was folded to, and its last use. Answers pick their fields from it (see the
+ * presenters): the key hash is the model's index and never shown; the sealed copy of the key
+ * is not kept here (the read model never needs to open it).
+ */
+export type KeyView = KeyState & {
+  readonly revision: number;
+  /** Last successful verification seen by this instance (memory only). */
+  lastUsedAt?: number;
+};
+
+/**
+ * The view of a state that `evolve` just returned: completed in place rather than copied,
+ * as evolve returns a fresh object (one allocation less per event on a replay).
+ */
+export function toView(state: KeyState, revision: number, lastUsedAt?: number): KeyView {
+  const view = state as KeyState & { revision: number; lastUsedAt?: number };
+  view.sealedKey = '';
+  view.revision = revision;
+  if (lastUsedAt !== undefined) view.lastUsedAt = lastUsedAt;
+  return view;
+}
+
+/** Every key hash that names this key: the current one, and the one the last rotation replaced. */
+export function keyHashesOf(state: KeyState): string[] {
+  return state.previousKey ? [state.keyHash, state.previousKey.keyHash] : [state.keyHash];
+}
 
 /**
  * The authentication read model: key hash -> alias -> key view, in memory.
@@ -85,5 +119,40 @@ export class AuthReadModel {
     if (before) for (const hash of keyHashesOf(before)) this.aliasByHash.delete(hash);
     this.byAlias.set(alias, view);
     for (const hash of keyHashesOf(view)) this.aliasByHash.set(hash, alias);
+  }
+}
+
+export interface Verification {
+  readonly code: VerificationCode;
+  /** Present whenever the key was found, valid or not. */
+  readonly view?: KeyView;
+}
+
+const STATUS_CODE = { active: 'VALID', expired: 'EXPIRED', revoked: 'REVOKED', rotated: 'ROTATED' } as const;
+
+/**
+ * The hot path: shape and checksum, SHA-256, one map lookup, status and roles.
+ * The lookup is by digest, so no secret is compared directly. Strings of any format are
+ * looked up (imported keys have none); only a string carrying the configured prefix must
+ * pass the checksum, so a mistyped issued key is refused without a lookup.
+ */
+export class KeyVerifier {
+  constructor(
+    private readonly readModel: AuthReadModel,
+    private readonly keyPrefix: string,
+  ) {}
+
+  /** Every role in `requiredRoles` must be held. */
+  verify(key: string, requiredRoles: readonly Role[] = [], nowMs = Date.now()): Verification {
+    if (isMalformedKey(key, this.keyPrefix)) return { code: 'MALFORMED' };
+    const keyHash = hashKey(key);
+    const view = this.readModel.findByHash(keyHash);
+    if (!view) return { code: 'NOT_FOUND' };
+    const presented = view.previousKey?.keyHash === keyHash ? 'previous' : 'current';
+    const code = STATUS_CODE[statusAt(view, nowMs, presented)];
+    if (code !== 'VALID') return { code, view };
+    if (!requiredRoles.every((role) => view.roles.includes(role))) return { code: 'INSUFFICIENT_ROLE', view };
+    view.lastUsedAt = nowMs;
+    return { code, view };
   }
 }

@@ -1,5 +1,5 @@
 import { statusAt, type KeyStatus, type Role } from '../../domain';
-import type { KeyView } from './keyView';
+import type { KeyView } from './authReadModel';
 
 export interface KeyListFilter {
   limit: number;

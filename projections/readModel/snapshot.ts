@@ -4,8 +4,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { EventStore } from '../../infrastructure/eventStore/port';
-import { AuthReadModel } from './authReadModel';
-import type { KeyView } from './keyView';
+import { AuthReadModel, type KeyView } from './authReadModel';
 import { fromColumns, toColumns, type Columns } from './snapshotColumns';
 
 /**

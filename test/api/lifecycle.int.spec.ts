@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KeyService } from '../../infrastructure/commands/keyCommands';
-import { KeySealer } from '../../infrastructure/keys/keySeal';
+import { KeySealer } from '../../infrastructure/keys/keyCrypto';
 import { describeEachBackend, type BackendRun } from '../support/reliability';
 import type { TestApp } from '../support/testApp';
 

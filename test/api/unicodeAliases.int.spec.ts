@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { keyStreamName } from '../../infrastructure/eventStore/apiKeyCodec';
-import { generateKey, hashKey, displayPrefix } from '../../infrastructure/keys/keyFormat';
-import { KeySealer } from '../../infrastructure/keys/keySeal';
+import { generateKey, hashKey, displayPrefix, KeySealer } from '../../infrastructure/keys/keyCrypto';
 import { resolveSealSecret } from '../../infrastructure/keys/sealSecret';
 import { authHeader, describeEachBackend, headPosition, type BackendRun } from '../support/reliability';
 import type { TestApp } from '../support/testApp';

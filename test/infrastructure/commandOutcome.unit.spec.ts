@@ -1,5 +1,5 @@
 import { InvalidCommandError, KeyNotFoundError } from '../../domain';
-import { commandOutcome } from '../../infrastructure/commands/commandOutcome';
+import { commandOutcome } from '../../infrastructure/commands/keyCommands';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../infrastructure/eventStore/port';
 
 describe('command outcome', () => {

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { SseParser, type ServerSentEvent } from '../../api/plugin/changeFeed';
-import { generateKey } from '../../infrastructure/keys/keyFormat';
+import { generateKey } from '../../infrastructure/keys/keyCrypto';
 import { RemoteVerifier } from '../../api/plugin/remoteVerifier';
 import { startTestApp, type TestApp } from '../support/testApp';
 import { waitFor } from '../support/wait';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keyledgerAuth } from '../../api/plugin/fastifyPlugin';
-import { generateKey } from '../../infrastructure/keys/keyFormat';
+import { generateKey } from '../../infrastructure/keys/keyCrypto';
 import { startTestApp, tempDir, type TestApp } from '../support/testApp';
 import { sampleApp } from './sampleApp';
 

@@ -6,7 +6,7 @@ import type { Role } from '../../domain';
 import { loadConfig } from '../../infrastructure/config';
 import type { EventStore } from '../../infrastructure/eventStore/port';
 import { openSqliteEventStore } from '../../infrastructure/eventStore/sqlite';
-import { hashKey } from '../../infrastructure/keys/keyFormat';
+import { hashKey } from '../../infrastructure/keys/keyCrypto';
 import { createHmac } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';

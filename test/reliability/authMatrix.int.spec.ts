@@ -4,7 +4,7 @@
  * keys without the admin role. Expected: 401 with WWW-Authenticate (403 for a missing role),
  * a `{"error": ...}` body, and nothing changed: no event appended, same read model.
  */
-import { generateKey } from '../../infrastructure/keys/keyFormat';
+import { generateKey } from '../../infrastructure/keys/keyCrypto';
 import { discoverRoutes, fillPath, type RouteInfo } from '../support/routes';
 import { describeEachBackend, headPosition, snapshot, type BackendRun } from '../support/reliability';
 

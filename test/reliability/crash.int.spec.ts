@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hashKey } from '../../infrastructure/keys/keyFormat';
+import { hashKey } from '../../infrastructure/keys/keyCrypto';
 import { openSqliteEventStore } from '../../infrastructure/eventStore/sqlite';
 import { presentSummary } from '../../api/http/presenters';
 import { foldStreams, rebuild, SLOW } from '../support/reliability';

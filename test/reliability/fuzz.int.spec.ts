@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { createKeyBody } from '../../api/http/schemas';
-import { generateKey } from '../../infrastructure/keys/keyFormat';
+import { generateKey } from '../../infrastructure/keys/keyCrypto';
 import { discoverRoutes, fillPath, type RouteInfo } from '../support/routes';
 import { describeEachBackend, headPosition, snapshot, SLOW, type BackendRun } from '../support/reliability';
 

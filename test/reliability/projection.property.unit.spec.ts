@@ -16,7 +16,7 @@ import {
   type Role,
 } from '../../domain';
 import { keyStreamName } from '../../infrastructure/eventStore/apiKeyCodec';
-import { hashKey } from '../../infrastructure/keys/keyFormat';
+import { hashKey } from '../../infrastructure/keys/keyCrypto';
 import type { RecordedEvent } from '../../infrastructure/eventStore/port';
 import { AuthReadModel } from '../../projections/readModel/authReadModel';
 import { decodeSnapshot, encodeSnapshot, snapshotMacKey } from '../../projections/readModel/snapshot';

@@ -9,8 +9,7 @@ import { foldEvents, upcast, type ApiKeyEvent, type ApiKeyState } from '../../do
 import { KEY_STREAM_PREFIX } from '../../infrastructure/eventStore/apiKeyCodec';
 import { SQLITE_FILE } from '../../api/composition';
 import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '../../infrastructure/eventStore/port';
-import { AuthReadModel } from '../../projections/readModel/authReadModel';
-import type { KeyView } from '../../projections/readModel/keyView';
+import { AuthReadModel, type KeyView } from '../../projections/readModel/authReadModel';
 import { startTestApp, tempDir, type TestApp } from './testApp';
 export { waitFor } from './wait';
 

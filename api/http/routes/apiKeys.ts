@@ -15,7 +15,7 @@ import {
 } from '../schemas';
 import type { FastifyRequest } from 'fastify';
 import { keyStateAsOf } from '../../../projections/audit/history';
-import { toView } from '../../../projections/readModel/keyView';
+import { toView } from '../../../projections/readModel/authReadModel';
 import { asOfQuery } from '../auditSchemas';
 import { listQuery, type ListQuery } from '../lifecycleSchemas';
 import { InvalidCursorError, pageOfKeys } from '../../../projections/readModel/keyList';

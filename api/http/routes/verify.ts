@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { VERIFICATION_CODES, type VerificationCode } from '../../../domain';
 import type { Keyledger } from '../../composition';
-import { countVerification, type Metrics } from '../metrics';
+import type { Metrics } from '../metrics';
 import type { PresentationLimiter } from '../rateLimit';
 import { isIP } from 'node:net';
 import { errorResponse, roleSchema } from '../schemas';
@@ -87,7 +87,7 @@ export const verifyRoutes: FastifyPluginAsyncZod<VerifyRouteOptions> = async (ap
     },
     async (request, reply) => {
       const result = ledger.verifier.verify(request.body.key, request.body.roles ?? []);
-      countVerification(metrics, result.code);
+      metrics.verifications.inc({ code: result.code });
       if (FAILED.has(result.code)) {
         const retryAfter = limiter.failed(request.ip, request.body.client_ip);
         if (retryAfter > 0)

@@ -1,5 +1,4 @@
-import { displayPrefix, generateKey, hashKey, isWellFormedKey } from '../../infrastructure/keys/keyFormat';
-import { KeySealer } from '../../infrastructure/keys/keySeal';
+import { displayPrefix, generateKey, hashKey, isWellFormedKey, KeySealer } from '../../infrastructure/keys/keyCrypto';
 
 describe('key format', () => {
   it('is <prefix>_<32 base62 random><6 base62 checksum>', () => {
