@@ -14,3 +14,12 @@ export async function findByAlias<T>(
   }
   return undefined;
 }
+
+/** The same, for a lookup that answers at once (the read model): no promise per request. */
+export function findByAliasNow<T>(given: string, find: (alias: string) => T | undefined): T | undefined {
+  for (const alias of aliasLookupSpellings(given)) {
+    const found = find(alias);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

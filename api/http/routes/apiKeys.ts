@@ -20,7 +20,7 @@ import { asOfQuery } from '../auditSchemas';
 import { listQuery, type ListQuery } from '../lifecycleSchemas';
 import { InvalidCursorError, pageOfKeys } from '../../../projections/readModel/keyList';
 import { keyLifecycleRoutes } from './keyLifecycle';
-import { findByAlias } from '../aliasLookup';
+import { findByAlias, findByAliasNow } from '../aliasLookup';
 
 export const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const authErrors = { 401: errorResponse, 403: errorResponse };
@@ -140,7 +140,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async 
         if (!asOf) throw new HttpError(404, 'API key not found');
         return presentSummary(toView(asOf.state, asOf.revision), instant);
       }
-      const view = await findByAlias(request.params.alias, async (alias) => ledger.readModel.findByAlias(alias));
+      const view = findByAliasNow(request.params.alias, (alias) => ledger.readModel.findByAlias(alias));
       if (!view) throw new HttpError(404, 'API key not found');
       return presentSummary(view, Date.now());
     },
