@@ -56,46 +56,36 @@ export function statusAt(
   return state.expire <= nowMs ? 'expired' : 'active';
 }
 
+type FirstEventData = Pick<
+  KeyState,
+  'alias' | 'name' | 'roles' | 'keyHash' | 'keyPrefix' | 'sealedKey' | 'owner' | 'meta'
+> & { expire: string };
+
+/** The state of a key that starts to exist at `at` (epoch ms): created, or imported. */
+function firstState(d: FirstEventData, status: KeyState['status'], at: number): KeyState {
+  return {
+    status,
+    alias: d.alias,
+    name: d.name,
+    roles: d.roles,
+    keyHash: d.keyHash,
+    keyPrefix: d.keyPrefix,
+    sealedKey: d.sealedKey,
+    expire: Date.parse(d.expire),
+    createdAt: at,
+    updatedAt: at,
+    owner: d.owner,
+    meta: d.meta,
+    previousKey: null,
+  };
+}
+
 export function evolve(state: ApiKeyState, event: ApiKeyEvent): ApiKeyState {
   switch (event.type) {
-    case 'ApiKeyCreated': {
-      const d = event.data;
-      const createdAt = Date.parse(d.createdAt);
-      return {
-        status: 'active',
-        alias: d.alias,
-        name: d.name,
-        roles: d.roles,
-        keyHash: d.keyHash,
-        keyPrefix: d.keyPrefix,
-        sealedKey: d.sealedKey,
-        expire: Date.parse(d.expire),
-        createdAt,
-        updatedAt: createdAt,
-        owner: d.owner,
-        meta: d.meta,
-        previousKey: null,
-      };
-    }
-    case 'ApiKeyImported': {
-      const d = event.data;
-      const importedAt = Date.parse(d.importedAt);
-      return {
-        status: d.active ? 'active' : 'revoked',
-        alias: d.alias,
-        name: d.name,
-        roles: d.roles,
-        keyHash: d.keyHash,
-        keyPrefix: d.keyPrefix,
-        sealedKey: d.sealedKey,
-        expire: Date.parse(d.expire),
-        createdAt: importedAt,
-        updatedAt: importedAt,
-        owner: d.owner,
-        meta: d.meta,
-        previousKey: null,
-      };
-    }
+    case 'ApiKeyCreated':
+      return firstState(event.data, 'active', Date.parse(event.data.createdAt));
+    case 'ApiKeyImported':
+      return firstState(event.data, event.data.active ? 'active' : 'revoked', Date.parse(event.data.importedAt));
     case 'ApiKeyRenewed': {
       if (state.status === 'absent') return state;
       const d = event.data;

@@ -11,7 +11,7 @@ import {
 } from '../lifecycleSchemas';
 import { presentRotated } from '../presenters';
 import { aliasParams, errorResponse, messageResponse, rotatedKeyResponse, rotateKeyBody } from '../schemas';
-import { findByAlias } from '../aliasLookup';
+import { findByAliasNow } from '../aliasLookup';
 import { originOf, security } from './apiKeys';
 
 const authErrors = { 401: errorResponse, 403: errorResponse };
@@ -20,8 +20,8 @@ const authErrors = { 401: errorResponse, 403: errorResponse };
 export const keyLifecycleRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = async (app, { ledger }) => {
   const admin = requireRoles(ledger.verifier, { anyOf: ['admin'] });
   /** The alias as stored (older aliases may not be in NFC); as given when no key has it (then 404). */
-  const storedAlias = async (given: string) =>
-    (await findByAlias(given, async (alias) => ledger.readModel.findByAlias(alias)?.alias)) ?? given;
+  const storedAlias = (given: string) =>
+    findByAliasNow(given, (alias) => ledger.readModel.findByAlias(alias)?.alias) ?? given;
   // These bodies are optional (rotate, revoke by alias): an empty body sent as JSON is no body.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -49,7 +49,7 @@ export const keyLifecycleRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = 
       const body = request.body;
       const outcome = await ledger.keys.rotate(
         {
-          alias: await storedAlias(request.params.alias),
+          alias: storedAlias(request.params.alias),
           graceSeconds: body?.grace_seconds,
           ttlSeconds: body?.ttl_seconds,
           owner: body?.owner,
@@ -74,7 +74,7 @@ export const keyLifecycleRoutes: FastifyPluginAsyncZod<{ ledger: Keyledger }> = 
       onRequest: admin,
     },
     async (request) => {
-      await ledger.keys.revokeAlias(await storedAlias(request.params.alias), originOf(request));
+      await ledger.keys.revokeAlias(storedAlias(request.params.alias), originOf(request));
       return { message: 'API key revoked successfully' };
     },
   );
